@@ -1,0 +1,1 @@
+"""HTTP layer: Flask blueprints that parse the request, call the domain, render the answer."""

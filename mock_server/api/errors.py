@@ -1,0 +1,43 @@
+"""One place turns every failure outside the calls themselves into the vendor envelope."""
+
+from __future__ import annotations
+
+import logging
+
+from flask import Flask, Response
+from werkzeug.exceptions import HTTPException, MethodNotAllowed, NotFound
+
+from mock_server.api.respond import error_response
+from mock_server.errors import ApiError
+from mock_server.schemas import SchemaViolation
+
+log = logging.getLogger("idcard_mock")
+
+
+def register(app: Flask) -> None:
+    @app.errorhandler(NotFound)
+    def not_found(error: NotFound) -> Response:
+        return error_response(ApiError("NOT_FOUND", "no such path"))
+
+    @app.errorhandler(MethodNotAllowed)
+    def method_not_allowed(error: MethodNotAllowed) -> Response:
+        allowed = ", ".join(sorted(error.valid_methods or []))
+        response = error_response(ApiError("METHOD_NOT_ALLOWED", f"use {allowed}"))
+        response.headers["Allow"] = allowed
+        return response
+
+    @app.errorhandler(HTTPException)
+    def other_http(error: HTTPException) -> Response:
+        return error_response(ApiError("MALFORMED_REQUEST", error.description or error.name))
+
+    @app.errorhandler(SchemaViolation)
+    def schema_violation(error: SchemaViolation) -> Response:
+        # Strict mode only: the mock itself is wrong, so say so loudly.
+        log.error("response violates its schema: %s", error)
+        return Response(f"idcard-mock strict mode: {error}\n", status=500, mimetype="text/plain")
+
+    @app.errorhandler(Exception)
+    def internal(error: Exception) -> Response:
+        # Never a 500 for the client: the vendor's generic failure, with the fault in the log.
+        log.exception("internal fault")
+        return error_response(ApiError("PROCESSING_FAILED", f"internal fault: {type(error).__name__}"))

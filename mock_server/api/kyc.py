@@ -1,0 +1,78 @@
+"""The vendor's four paths. Same paths under any host name (§ host names)."""
+
+from __future__ import annotations
+
+import json
+from typing import Any
+
+from flask import Blueprint, Response, request
+
+from mock_server.api.respond import backend, error_response, json_response
+from mock_server.errors import ApiError
+from mock_server.limits import MAX_BODY_BYTES
+
+blueprint = Blueprint("kyc", __name__)
+
+_DRAIN_CHUNK = 1 << 20
+
+
+def _query() -> dict[str, str]:
+    """Query parameters, first value of each (a repeated parameter counts once)."""
+    return {k: v for k, v in request.args.items()}
+
+
+def _answer(call, schema: str, *args: Any) -> Response:
+    try:
+        return json_response(call(*args), schema=schema)
+    except ApiError as error:
+        return error_response(error, schema)
+
+
+@blueprint.get("/api/oauth2/access_token")
+def access_token() -> Response:
+    return _answer(backend().service.access_token, "access_token.response.json", _query())
+
+
+@blueprint.get("/api/oauth2/api_ticket")
+def api_ticket() -> Response:
+    return _answer(backend().service.api_ticket, "api_ticket.response.json", _query())
+
+
+@blueprint.get("/api/server/getOcrResult")
+def get_ocr_result() -> Response:
+    return _answer(backend().service.ocr_result, "getOcrResult.response.json", _query())
+
+
+@blueprint.post("/api/paas/idcardocrapp")
+def idcardocrapp() -> Response:
+    # `?orderNo=` is for the vendor's latency tracing only (§8); the signed body orderNo rules.
+    return _answer(lambda: backend().service.ocr(_json_body()), "idcardocrapp.response.json")
+
+
+def _json_body() -> Any:
+    """The JSON body, read at most once and never beyond the size limit (§7: 20 MB of Base64)."""
+    if request.mimetype != "application/json":
+        raise ApiError(
+            "UNSUPPORTED_MEDIA_TYPE",
+            f"Content-Type must be application/json, got {request.mimetype or 'none'}",
+        )
+    length = request.content_length
+    if length is not None and length > MAX_BODY_BYTES:
+        _drain()
+        raise ApiError("IMAGE_TOO_LARGE", f"body of {length} bytes exceeds {MAX_BODY_BYTES}")
+    raw = request.stream.read(MAX_BODY_BYTES + 1)
+    if len(raw) > MAX_BODY_BYTES:
+        del raw
+        _drain()
+        raise ApiError("IMAGE_TOO_LARGE", f"body exceeds {MAX_BODY_BYTES} bytes")
+    try:
+        return json.loads(raw)
+    except (ValueError, UnicodeDecodeError):
+        raise ApiError("MALFORMED_REQUEST", "body is not valid UTF-8 JSON") from None
+
+
+def _drain() -> None:
+    """Read and discard the rest of an oversized body, chunk by chunk, so the client sees the
+    answer instead of a reset connection; memory stays at one chunk."""
+    while request.stream.read(_DRAIN_CHUNK):
+        pass

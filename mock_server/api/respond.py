@@ -1,0 +1,38 @@
+"""Rendering: every answer, success or failure, leaves through here."""
+
+from __future__ import annotations
+
+import json
+from typing import Any
+
+from flask import Response, current_app
+
+from mock_server import envelope, schemas
+from mock_server.backend import Backend
+from mock_server.errors import ApiError
+
+DETAIL_HEADER = "X-Mock-Detail"
+
+
+def backend() -> Backend:
+    return current_app.extensions["idcard_mock"]
+
+
+def json_response(body: dict[str, Any], status: int = 200, schema: str | None = None) -> Response:
+    """Serialise as the vendor does (UTF-8, Chinese unescaped); in strict mode refuse to send a
+    body that `schemas/<schema>` rejects."""
+    if schema is not None and backend().settings.strict:
+        error = schemas.first_error(schema, body)
+        if error is not None:
+            raise schemas.SchemaViolation(f"{schema}: {schemas.describe(error)}")
+    text = json.dumps(body, ensure_ascii=False, separators=(",", ":"))
+    return Response(text, status=status, content_type="application/json;charset=UTF-8")
+
+
+def error_response(error: ApiError, schema: str | None = None) -> Response:
+    b = backend()
+    body = envelope.failure(error.spec, b.ids, b.clock.now())
+    response = json_response(body, error.spec.http_status, schema)
+    # Header values must be Latin-1: keep the English detail ASCII.
+    response.headers[DETAIL_HEADER] = error.detail.encode("ascii", "backslashreplace").decode()
+    return response

@@ -1,0 +1,29 @@
+"""Everything one mock instance owns: settings, clock, ids, store and the service over them."""
+
+from __future__ import annotations
+
+from dataclasses import dataclass
+
+from mock_server.clock import Clock, SystemClock
+from mock_server.ids import IdSource
+from mock_server.service import KycService
+from mock_server.settings import Settings
+from mock_server.store import Store
+
+
+@dataclass
+class Backend:
+    settings: Settings
+    clock: Clock
+    ids: IdSource
+    store: Store
+    service: KycService
+
+    @classmethod
+    def build(
+        cls, settings: Settings, clock: Clock | None = None, ids: IdSource | None = None
+    ) -> Backend:
+        clock = clock or SystemClock()
+        ids = ids or IdSource()
+        store = Store(settings.db)
+        return cls(settings, clock, ids, store, KycService(settings, store, clock, ids))

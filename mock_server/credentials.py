@@ -1,0 +1,149 @@
+"""Access tokens, SIGN tickets and NONCE tickets: issue, expire, find (api-facts §2, §3)."""
+
+from __future__ import annotations
+
+import hashlib
+import hmac
+from dataclasses import dataclass
+
+from mock_server import limits
+from mock_server.clock import Clock
+from mock_server.ids import IdSource
+from mock_server.store import Store
+
+SIGN = "SIGN"
+NONCE = "NONCE"
+
+
+@dataclass(frozen=True)
+class Credential:
+    value: str
+    app_id: str
+    issued_at: float
+    expires_at: float
+    kind: str = "TOKEN"
+
+    def expire_in(self, now: float) -> int:
+        return max(0, round(self.expires_at - now))
+
+
+def _secret_digest(secret: str) -> str:
+    return hashlib.sha256(secret.encode("utf-8")).hexdigest()
+
+
+class Credentials:
+    def __init__(self, store: Store, clock: Clock, ids: IdSource, apps: dict[str, str]) -> None:
+        self._store = store
+        self._clock = clock
+        self._ids = ids
+        self._apps = dict(apps)
+        self._register_apps()
+
+    def knows(self, app_id: str) -> bool:
+        return app_id in self._apps
+
+    def secret_matches(self, app_id: str, secret: str) -> bool:
+        return hmac.compare_digest(
+            self._apps[app_id].encode("utf-8"), secret.encode("utf-8")
+        )
+
+    def _register_apps(self) -> None:
+        """Record each app's secret. A changed secret invalidates every token and ticket the app
+        had (§2: changing the secret invalidates them), also across a restart."""
+        with self._store.transaction() as conn:
+            for app_id, secret in self._apps.items():
+                digest = _secret_digest(secret)
+                row = conn.execute(
+                    "SELECT secret_digest FROM apps WHERE app_id = ?", (app_id,)
+                ).fetchone()
+                if row is not None and row["secret_digest"] != digest:
+                    conn.execute("DELETE FROM tokens WHERE app_id = ?", (app_id,))
+                    conn.execute("DELETE FROM tickets WHERE app_id = ?", (app_id,))
+                conn.execute(
+                    "INSERT OR REPLACE INTO apps (app_id, secret_digest) VALUES (?, ?)",
+                    (app_id, digest),
+                )
+
+    def issue_token(self, app_id: str) -> Credential:
+        """A new token; the app's previous tokens keep at most 60 s of life (§2)."""
+        now = self._clock.now()
+        token = Credential(
+            self._ids.secret_value(), app_id, now, now + limits.ACCESS_TOKEN_TTL
+        )
+        with self._store.transaction() as conn:
+            conn.execute(
+                "UPDATE tokens SET expires_at = MIN(expires_at, ?) "
+                "WHERE app_id = ? AND expires_at > ?",
+                (now + limits.REFRESH_OVERLAP, app_id, now),
+            )
+            conn.execute(
+                "INSERT INTO tokens (value, app_id, issued_at, expires_at) VALUES (?, ?, ?, ?)",
+                (token.value, app_id, token.issued_at, token.expires_at),
+            )
+        return token
+
+    def live_token(self, value: str) -> Credential | None:
+        rows = self._store.query(
+            "SELECT value, app_id, issued_at, expires_at FROM tokens "
+            "WHERE value = ? AND expires_at > ?",
+            (value, self._clock.now()),
+        )
+        return Credential(*rows[0]) if rows else None
+
+    def issue_ticket(self, token: Credential, kind: str, user_id: str | None) -> Credential:
+        """A SIGN ticket (3600 s, reusable; the previous SIGN ticket keeps at most 60 s, §3) or a
+        NONCE ticket (120 s, single use, bound to user_id). No ticket outlives its token."""
+        now = self._clock.now()
+        ttl = limits.SIGN_TICKET_TTL if kind == SIGN else limits.NONCE_TICKET_TTL
+        ticket = Credential(
+            self._ids.secret_value(), token.app_id, now, min(now + ttl, token.expires_at), kind
+        )
+        with self._store.transaction() as conn:
+            if kind == SIGN:
+                conn.execute(
+                    "UPDATE tickets SET expires_at = MIN(expires_at, ?) "
+                    "WHERE app_id = ? AND kind = ? AND expires_at > ?",
+                    (now + limits.REFRESH_OVERLAP, token.app_id, SIGN, now),
+                )
+            conn.execute(
+                "INSERT INTO tickets (value, app_id, kind, token, user_id, issued_at, expires_at) "
+                "VALUES (?, ?, ?, ?, ?, ?, ?)",
+                (ticket.value, ticket.app_id, kind, token.value, user_id, now, ticket.expires_at),
+            )
+        return ticket
+
+    def live_sign_tickets(self, app_id: str) -> list[str]:
+        """Values of the app's SIGN tickets that are unexpired and whose token is unexpired."""
+        now = self._clock.now()
+        rows = self._store.query(
+            "SELECT t.value FROM tickets t JOIN tokens k ON k.value = t.token "
+            "WHERE t.app_id = ? AND t.kind = ? AND t.expires_at > ? AND k.expires_at > ?",
+            (app_id, SIGN, now, now),
+        )
+        return [r["value"] for r in rows]
+
+    def unusable_tickets(self, app_id: str, limit: int = 64) -> list[tuple[str, str]]:
+        """(value, reason) for tickets a client may have signed with by mistake: the app's dead
+        or NONCE tickets and other apps' live SIGN tickets; newest first, bounded."""
+        now = self._clock.now()
+        rows = self._store.query(
+            "SELECT t.value, t.app_id, t.kind, t.expires_at, k.expires_at AS token_expires "
+            "FROM tickets t JOIN tokens k ON k.value = t.token "
+            "WHERE t.app_id = ? OR (t.kind = ? AND t.expires_at > ?) "
+            "ORDER BY t.issued_at DESC LIMIT ?",
+            (app_id, SIGN, now, limit),
+        )
+        found = []
+        for r in rows:
+            if r["app_id"] != app_id:
+                reason = "a SIGN ticket of another app"
+            elif r["kind"] == NONCE:
+                reason = "a NONCE ticket (server calls need a SIGN ticket)"
+            elif r["token_expires"] <= now:
+                reason = "a SIGN ticket whose access_token has expired"
+            elif r["expires_at"] <= now:
+                reason = "an expired SIGN ticket"
+            else:
+                continue
+            found.append((r["value"], reason))
+        return found

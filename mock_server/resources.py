@@ -1,0 +1,15 @@
+"""Where the shipped data lives: inside the installed package, or beside it in a source checkout."""
+
+from __future__ import annotations
+
+from pathlib import Path
+
+_PACKAGE = Path(__file__).resolve().parent
+
+
+def data_dir(name: str) -> Path:
+    """`schemas`, `fixtures`: `mock_server/_data/<name>` in a wheel, `<repo>/<name>` in a checkout."""
+    for candidate in (_PACKAGE / "_data" / name, _PACKAGE.parent / name):
+        if candidate.is_dir():
+            return candidate
+    raise FileNotFoundError(f"idcard-mock data folder {name!r} is missing from the installation")

@@ -1,0 +1,61 @@
+"""The JSON Schemas in `schemas/`: one registry, one validator per document."""
+
+from __future__ import annotations
+
+import json
+from functools import cache
+from typing import Any
+
+from jsonschema import Draft202012Validator
+from jsonschema.exceptions import ValidationError, best_match
+from referencing import Registry, Resource
+
+from mock_server.resources import data_dir
+
+
+@cache
+def _registry() -> tuple[Registry, dict[str, dict[str, Any]]]:
+    documents: dict[str, dict[str, Any]] = {}
+    resources = []
+    for path in sorted(data_dir("schemas").glob("*.json")):
+        document = json.loads(path.read_text(encoding="utf-8"))
+        if "openapi" in document:  # the OpenAPI document references the schemas; it is not one
+            continue
+        documents[path.name] = document
+        resource = Resource.from_contents(document)
+        resources.append((path.name, resource))
+        if "$id" in document:
+            resources.append((document["$id"], resource))
+    return Registry().with_resources(resources), documents
+
+
+def document(name: str) -> dict[str, Any]:
+    return _registry()[1][name]
+
+
+@cache
+def validator(name: str) -> Draft202012Validator:
+    registry, documents = _registry()
+    return Draft202012Validator(documents[name], registry=registry)
+
+
+def first_error(name: str, instance: Any) -> ValidationError | None:
+    """The most relevant violation of schema `name`, or None when `instance` conforms."""
+    return best_match(validator(name).iter_errors(instance))
+
+
+def describe(error: ValidationError) -> str:
+    """A short plain-English account of a violation that never echoes a long value (images)."""
+    where = ".".join(str(p) for p in error.absolute_path) or "request"
+    if error.validator == "required":
+        return f"{where}: {error.message}"
+    if error.validator == "type":
+        return f"{where} must be of type {error.validator_value}"
+    rule = json.dumps(error.validator_value, ensure_ascii=False)
+    if len(rule) > 120:
+        rule = rule[:117] + "..."
+    return f"{where} violates {error.validator} {rule}"
+
+
+class SchemaViolation(Exception):
+    """The mock was about to send a response its own schemas reject (strict mode)."""

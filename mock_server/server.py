@@ -1,0 +1,40 @@
+"""Serving the app with gunicorn (a production WSGI server), N worker processes."""
+
+from __future__ import annotations
+
+from typing import Any
+
+from gunicorn.app.base import BaseApplication
+
+from mock_server.app import create_app
+from mock_server.settings import Settings
+
+
+class MockServer(BaseApplication):
+    """Each worker builds its own app (and its own SQLite connection) after the fork."""
+
+    def __init__(self, settings: Settings, options: dict[str, Any]) -> None:
+        self._settings = settings
+        self._options = options
+        super().__init__()
+
+    def load_config(self) -> None:
+        for key, value in self._options.items():
+            self.cfg.set(key, value)
+
+    def load(self):
+        return create_app(self._settings)
+
+
+def serve(settings: Settings, host: str, port: int, workers: int) -> None:
+    options = {
+        "bind": f"{host}:{port}",
+        "workers": workers,
+        "worker_class": "sync",
+        # A 20 MB body on a slow link must not be cut off by the default 30 s.
+        "timeout": 120,
+        "accesslog": "-",
+        "errorlog": "-",
+        "loglevel": "info",
+    }
+    MockServer(settings, options).run()

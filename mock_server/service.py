@@ -1,0 +1,219 @@
+"""The four calls of the real service, apart from HTTP (api-facts §2, §3, §6, §7).
+
+Each call checks its input in a fixed order that *is* the error precedence:
+shape → app → credential (token / ticket + sign) → image → side, then answers. Every failure
+is an `ApiError` carrying a catalogue entry; the HTTP layer renders it.
+"""
+
+from __future__ import annotations
+
+import base64
+from collections.abc import Mapping
+from dataclasses import dataclass
+from typing import Any
+
+from mock_server import envelope, schemas
+from mock_server.clock import Clock, compact_time, display_time
+from mock_server.credentials import Credentials
+from mock_server.errors import OCR_FAILURES, ApiError
+from mock_server.ids import IdSource
+from mock_server.images import decode_base64, open_image
+from mock_server.orders import Orders
+from mock_server.recognizer import (
+    CARD_TYPES,
+    EMBLEM,
+    PORTRAIT,
+    Recognition,
+    RecognizerChain,
+    SyntheticRecognizer,
+)
+from mock_server.regions import native_place
+from mock_server.settings import Settings
+from mock_server.signing import request_sign, result_sign, signs_equal
+from mock_server.store import Store
+
+APP_ID_ALIASES = ("appId", "app_id", "webankAppId")
+_WRONG_SIDE = {PORTRAIT: "NOT_PORTRAIT_SIDE", EMBLEM: "NOT_EMBLEM_SIDE"}
+
+
+@dataclass(frozen=True)
+class SignCheck:
+    """Who signed a request, once the sign verified: the app and the SIGN ticket used."""
+
+    app_id: str
+    ticket: str
+
+
+def check_shape(schema: str, instance: Any) -> None:
+    error = schemas.first_error(schema, instance)
+    if error is not None:
+        raise ApiError("MALFORMED_REQUEST", schemas.describe(error))
+
+
+def app_id_of(params: Mapping[str, Any]) -> str:
+    """The app id under its current name or a legacy one (§2: appId / app_id / webankAppId)."""
+    return next(params[k] for k in APP_ID_ALIASES if params.get(k) is not None)
+
+
+class KycService:
+    def __init__(self, settings: Settings, store: Store, clock: Clock, ids: IdSource) -> None:
+        self.settings = settings
+        self.clock = clock
+        self.ids = ids
+        self.credentials = Credentials(store, clock, ids, settings.apps)
+        self.orders = Orders(store)
+        self.recognizer = RecognizerChain(
+            [], SyntheticRecognizer(settings.identity_as_of, settings.default_side)
+        )
+
+    # -- GET /api/oauth2/access_token (§2) ---------------------------------------------------
+    def access_token(self, params: Mapping[str, str]) -> dict[str, Any]:
+        check_shape("access_token.request.json", dict(params))
+        app_id = self._known_app(app_id_of(params))
+        if not self.credentials.secret_matches(app_id, params["secret"]):
+            raise ApiError("WRONG_SECRET", f"the secret is not the secret of app {app_id}")
+        token = self.credentials.issue_token(app_id)
+        now = self.clock.now()
+        return envelope.success(
+            self.ids,
+            now,
+            success=True,
+            access_token=token.value,
+            expire_in=token.expire_in(now),
+            expire_time=compact_time(token.expires_at),
+        )
+
+    # -- GET /api/oauth2/api_ticket (§3) -----------------------------------------------------
+    def api_ticket(self, params: Mapping[str, str]) -> dict[str, Any]:
+        check_shape("api_ticket.request.json", dict(params))
+        app_id = self._known_app(app_id_of(params))
+        token = self.credentials.live_token(params["access_token"])
+        if token is None or token.app_id != app_id:
+            raise ApiError(
+                "INVALID_TOKEN", f"access_token is unknown, expired or not issued to app {app_id}"
+            )
+        kind = params["type"]
+        ticket = self.credentials.issue_ticket(token, kind, params.get("user_id"))
+        now = self.clock.now()
+        return envelope.success(
+            self.ids,
+            now,
+            success=True,
+            tickets=[
+                {
+                    "value": ticket.value,
+                    "expire_in": ticket.expire_in(now),
+                    "expire_time": compact_time(ticket.expires_at),
+                }
+            ],
+        )
+
+    # -- POST /api/paas/idcardocrapp (§7) ----------------------------------------------------
+    def ocr(self, body: Any) -> dict[str, Any]:
+        check_shape("idcardocrapp.request.json", body)
+        app_id = self._known_app(app_id_of(body))
+        order_no = body["orderNo"]
+        signer = self.verify_sign(
+            app_id, body["sign"], order_no=order_no, nonce=body["nonce"], version=body["version"]
+        )
+        image = open_image(
+            decode_base64(body["idcardStr"], accept_data_url=self.settings.accept_data_url)
+        )
+        requested = CARD_TYPES.get(body.get("cardType", ""))
+        recognition = self.recognizer.recognize(image, requested)
+        if requested is not None and recognition.side != requested:
+            spec = ApiError(_WRONG_SIDE[requested], "").spec
+            recognition = Recognition(side=recognition.side, code=spec.code)
+        now = self.clock.now()
+        self.orders.record(app_id, order_no, recognition, image, now)
+        if recognition.code != "0":
+            raise ApiError(
+                OCR_FAILURES[recognition.code].name,
+                f"the {recognition.side} image was answered with {recognition.code}",
+            )
+        result = {
+            **envelope.stamp(self.ids, now),
+            "ocrId": self.ids.ocr_id(),
+            "orderNo": order_no,
+            **recognition.fields,
+            "warning": recognition.warning,
+            "multiWarning": recognition.multi_warning,
+            "clarity": recognition.clarity,
+            "retry": "1",
+            "success": False,
+            "sign": result_sign(app_id, order_no, signer.ticket),
+        }
+        if body.get("getNative") == "1" and recognition.side == PORTRAIT:
+            result["nativePlace"] = native_place(recognition.fields["idcard"]) or ""
+        answer = envelope.success(self.ids, now, result=result)
+        answer["bizSeqNo"] = result["bizSeqNo"]
+        return answer
+
+    # -- GET /api/server/getOcrResult (§6) ---------------------------------------------------
+    def ocr_result(self, params: Mapping[str, str]) -> dict[str, Any]:
+        check_shape("getOcrResult.request.json", dict(params))
+        app_id = self._known_app(app_id_of(params))
+        order_no = params["order_no"]
+        self.verify_sign(
+            app_id, params["sign"], order_no=order_no, nonce=params["nonce"],
+            version=params["version"],
+        )
+        sides = self.orders.lookup(app_id, order_no)
+        if not sides:
+            raise ApiError("ORDER_NOT_FOUND", f"app {app_id} has no order {order_no}")
+        now = self.clock.now()
+        result: dict[str, Any] = {"orderNo": order_no}
+        with_files = params.get("get_file") == "1"
+        for side, prefix in ((PORTRAIT, "front"), (EMBLEM, "back")):
+            record = sides.get(side)
+            if record is None:
+                continue
+            result[f"{prefix}Code"] = record.code
+            if record.code == "0":
+                result.update(record.fields)
+            result[f"{prefix}WarnCode"] = record.warning
+            result[f"{prefix}MultiWarning"] = record.multi_warning
+            result[f"{prefix}Clarity"] = record.clarity
+            if with_files:
+                result.update(self._photos(prefix, record.image_digest))
+        if params.get("get_native") == "1" and "idcard" in result:
+            result["nativePlace"] = native_place(result["idcard"]) or ""
+        result["operateTime"] = display_time(max(r.operate_time for r in sides.values()))
+        result["success"] = False
+        result.update(envelope.stamp(self.ids, now))
+        answer = envelope.success(self.ids, now, result=result)
+        answer["bizSeqNo"] = result["bizSeqNo"]
+        return answer
+
+    # -- shared steps ------------------------------------------------------------------------
+    def _known_app(self, app_id: str) -> str:
+        if not self.credentials.knows(app_id):
+            raise ApiError("UNKNOWN_APP", f"app {app_id} is not configured in this mock")
+        return app_id
+
+    def verify_sign(
+        self, app_id: str, given: str, *, order_no: str, nonce: str, version: str
+    ) -> SignCheck:
+        """The sign must be the SHA-1 of appId, orderNo, nonce, version and a live SIGN ticket of
+        the app (§1, §6). userId never takes part; a NONCE ticket never verifies."""
+        for ticket in self.credentials.live_sign_tickets(app_id):
+            if signs_equal(request_sign(app_id, order_no, nonce, version, ticket), given):
+                return SignCheck(app_id, ticket)
+        for ticket, reason in self.credentials.unusable_tickets(app_id):
+            if signs_equal(request_sign(app_id, order_no, nonce, version, ticket), given):
+                raise ApiError("INVALID_TICKET", f"the sign was made with {reason}")
+        raise ApiError(
+            "SIGN_MISMATCH",
+            "sign is not SHA-1 of the sorted appId, orderNo, nonce, version and a live SIGN "
+            f"ticket of app {app_id}",
+        )
+
+    def _photos(self, prefix: str, digest: str | None) -> dict[str, str]:
+        data = self.orders.image(digest) if digest else None
+        photo = base64.b64encode(data).decode("ascii") if data else ""
+        # The mock does not crop: the documented "may be empty when cropping fails" (§6).
+        photos = {f"{prefix}Photo": photo, f"{prefix}Crop": ""}
+        if prefix == "front":
+            photos["headPhoto"] = ""
+        return photos
+

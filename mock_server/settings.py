@@ -1,0 +1,35 @@
+"""Everything a server instance is configured with, and the documented development defaults."""
+
+from __future__ import annotations
+
+from dataclasses import dataclass, field
+from datetime import date
+
+from mock_server.recognizer import PORTRAIT
+from mock_server.store import DEFAULT_DB
+
+# The development app every fresh `idcard-mock serve` accepts (printed at start-up, in the README).
+DEFAULT_APP_ID = "TIDA0001"
+DEFAULT_SECRET = "idcardmockdevelopmentsecret0000000000000000000000000000000000000"
+
+
+def parse_app(text: str) -> tuple[str, str]:
+    """`APPID:SECRET` → (app_id, secret)."""
+    app_id, sep, secret = text.partition(":")
+    if not sep or not app_id or not secret:
+        raise ValueError(f"expected APPID:SECRET, got {text!r}")
+    return app_id, secret
+
+
+@dataclass(frozen=True)
+class Settings:
+    apps: dict[str, str] = field(default_factory=lambda: {DEFAULT_APP_ID: DEFAULT_SECRET})
+    db: str = DEFAULT_DB
+    # Validate every response against schemas/ before sending it (on in the project's tests).
+    strict: bool = False
+    # Side assumed for an image that neither names its side nor comes with cardType.
+    default_side: str = PORTRAIT
+    # Accept a `data:image/...;base64,` prefix on idcardStr (the vendor is assumed not to).
+    accept_data_url: bool = False
+    # The day synthetic people are generated "as of": fixed, so an image's person never changes.
+    identity_as_of: date = date(2026, 1, 1)
