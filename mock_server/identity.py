@@ -8,7 +8,6 @@ card (api-facts.md §7 field formats, §9 number structure and validity rules).
 
 from __future__ import annotations
 
-import bisect
 import functools
 import random
 import threading
@@ -84,6 +83,8 @@ _ESTATE_WORDS = (
 _TOWN_SUFFIXES = ("家", "集", "庄", "店", "桥", "营", "铺", "坊", "寺", "河")
 _VILLAGE_SUFFIXES = ("家", "庄", "湾", "坪", "岗", "寨", "沟", "屯", "洼", "楼")
 _MAX_ADDRESS_LEN = 60
+# Faker's zh_CN first_names_male lists 红霞, a typically female given name.
+_FEMININE_IN_MALE_LIST = frozenset({"红霞"})
 
 
 def validity_years(age_at_issue: int) -> int | None:
@@ -216,20 +217,17 @@ class IdentityGenerator:
         self.as_of = as_of
         self._faker = Faker("zh_CN")
         self._lock = threading.Lock()
-        # Ordered by first valid year so that the regions an ID number born in
-        # a given year may carry (stdnum rejects a code before it existed) form
-        # a prefix found by bisection.
-        self._regions = tuple(sorted(current_regions(), key=lambda r: (r.since or 0, r.code)))
-        self._region_since = tuple(r.since or 0 for r in self._regions)
+        youngest_birth_year = _add_years(as_of, -_AGES[0]).year
+        # stdnum rejects a code for births before the year it was created, so a
+        # region newer than the youngest possible birth cannot be used at all.
+        self._regions = tuple(
+            r for r in current_regions() if r.since is None or r.since <= youngest_birth_year
+        )
 
     def generate(self, seed: int) -> Identity:
         rng = random.Random(seed)
-        birth = self._draw_birth(rng)
-        # Drawing the birth first and then a region that existed that year keeps
-        # the age profile intact; drawing the region first would cap the age
-        # of everyone in the many districts created since the 1980s.
-        eligible = bisect.bisect_right(self._region_since, birth.year)
-        region = self._regions[rng.randrange(eligible)]
+        region = self._regions[rng.randrange(len(self._regions))]
+        birth = self._draw_birth(rng, region.since)
         sequence = rng.randint(1, 999)
         sex = "男" if sequence % 2 else "女"
         nation = rng.choices(NATIONS, cum_weights=_nation_cum_weights())[0]
@@ -256,6 +254,8 @@ class IdentityGenerator:
             # name_female() draw from both given-name lists; compose the name
             # from the gendered given-name lists instead.
             given = faker.first_name_male() if sex == "男" else faker.first_name_female()
+            while given in _FEMININE_IN_MALE_LIST:
+                given = faker.first_name_male()
             name = faker.last_name() + given
             if rural:
                 town, village = faker.last_name(), faker.last_name()
@@ -299,12 +299,20 @@ class IdentityGenerator:
             region=region,
         )
 
-    def _draw_birth(self, rng: random.Random) -> date:
-        """Age 1–90 on ``as_of`` weighted by ``_AGE_BANDS``, then a uniform day within that age."""
+    def _draw_birth(self, rng: random.Random, since: int | None) -> date:
+        """Age 1–90 on ``as_of`` weighted by ``_AGE_BANDS``, then a uniform day within that age.
+
+        stdnum rejects a code for births before the year it was created, so
+        ages that would need an earlier birth are cut off.
+        """
         as_of = self.as_of
-        age = rng.choices(_AGES, cum_weights=_age_cum_weights())[0]
+        first_day = date(since, 1, 1) if since is not None else date.min
+        # Age a allows births up to as_of.year - a, so the oldest admissible
+        # age is as_of.year - since (≥ 1 for every region kept in __init__).
+        count = len(_AGES) if since is None else min(len(_AGES), as_of.year - since)
+        age = rng.choices(_AGES[:count], cum_weights=_age_cum_weights()[:count])[0]
         latest = _add_years(as_of, -age)
-        earliest = _add_years(as_of, -age - 1) + timedelta(days=1)
+        earliest = max(_add_years(as_of, -age - 1) + timedelta(days=1), first_day)
         return earliest + timedelta(days=rng.randrange((latest - earliest).days + 1))
 
     def _draw_issue_date(self, rng: random.Random, birth: date) -> date:

@@ -11,7 +11,9 @@ from __future__ import annotations
 
 import functools
 import re
+from collections.abc import Mapping
 from dataclasses import dataclass
+from types import MappingProxyType
 
 from stdnum import numdb
 
@@ -79,7 +81,7 @@ def _parse_names(value: str) -> tuple[_Name, ...]:
 
 
 @functools.cache
-def _table() -> tuple[dict[str, str], dict[str, tuple[_Name, ...]]]:
+def _table() -> tuple[Mapping[str, str], Mapping[str, tuple[_Name, ...]]]:
     """(2-digit province code → province name, 6-digit code → names) from stdnum's parsed tree.
 
     ``numdb`` parses loc.dat into nested ``(length, low, high, props, children)``
@@ -95,7 +97,7 @@ def _table() -> tuple[dict[str, str], dict[str, tuple[_Name, ...]]]:
             if clow != chigh or "county" not in cprops:
                 continue
             codes[low + clow] = _parse_names(cprops["county"])
-    return provinces, codes
+    return MappingProxyType(provinces), MappingProxyType(codes)
 
 
 def _pick(names: tuple[_Name, ...], year: int | None) -> _Name | None:
@@ -118,7 +120,7 @@ def _province_name(code2: str, year: int | None) -> str:
 
 def _is_municipality(code2: str) -> bool:
     # 北京/天津/上海/重庆 are the only province-level rows named "…市"; their
-    # districts are printed without a prefecture (api-facts.md §9 examples).
+    # addresses name no prefecture (北京市朝阳区).
     return _province_name(code2, None).endswith("市")
 
 

@@ -109,9 +109,27 @@ def test_no_closed_objects(name):
 
 def test_common_defs_present():
     expected = {
-        "code", "successCode", "errorCode", "msg", "transactionTime", "bizSeqNo", "ocrId", "orderNo", "nonce",
-        "sign", "resultSign", "warningMask", "clarity", "birth", "validDate", "idcard", "sex", "nation",
-        "operateTime", "base64Image", "errorEnvelope",
+        "code",
+        "successCode",
+        "errorCode",
+        "msg",
+        "transactionTime",
+        "bizSeqNo",
+        "ocrId",
+        "orderNo",
+        "nonce",
+        "sign",
+        "resultSign",
+        "warningMask",
+        "clarity",
+        "birth",
+        "validDate",
+        "idcard",
+        "sex",
+        "nation",
+        "operateTime",
+        "base64Image",
+        "errorEnvelope",
     }
     assert expected <= set(SCHEMAS["common.json"]["$defs"])
     assert len(SCHEMAS["common.json"]["$defs"]["nation"]["enum"]) == 56
@@ -141,7 +159,9 @@ def test_openapi_shape_and_refs():
     assert set(paths["/api/server/getOcrResult"]) == {"get"}
     ocr = paths["/api/paas/idcardocrapp"]
     assert "405" in ocr["get"]["responses"]
-    assert ocr["post"]["requestBody"]["content"]["application/json"]["schema"] == {"$ref": "idcardocrapp.request.json"}
+    assert ocr["post"]["requestBody"]["content"]["application/json"]["schema"] == {
+        "$ref": "idcardocrapp.request.json"
+    }
     assert ocr["post"]["parameters"][0]["name"] == "orderNo"
     for path_item in paths.values():
         for op in path_item.values():
@@ -176,62 +196,120 @@ def test_embedded_examples_validate(name, pointer, example):
 
 
 TOKEN_CAPTURE = {
-    "code": "0", "msg": "请求成功", "bizSeqNo": "24072620001184415214363812482752",
-    "transactionTime": "20240726143638", "success": True, "access_token": "WAA0f-****",
-    "expire_in": 7200, "expire_time": "20240726163638",
+    "code": "0",
+    "msg": "请求成功",
+    "bizSeqNo": "24072620001184415214363812482752",
+    "transactionTime": "20240726143638",
+    "success": True,
+    "access_token": "WAA0f-****",
+    "expire_in": 7200,
+    "expire_time": "20240726163638",
 }
 TICKET_CAPTURE = {
-    "code": "0", "msg": "请求成功", "bizSeqNo": "24072620001184433114383908047162",
-    "transactionTime": "20240726143840", "success": True,
+    "code": "0",
+    "msg": "请求成功",
+    "bizSeqNo": "24072620001184433114383908047162",
+    "transactionTime": "20240726143840",
+    "success": True,
     "tickets": [{"value": "*****", "expire_in": 3600, "expire_time": "20240726153839"}],
 }
 PORTRAIT = {
-    "code": "0", "msg": "请求成功", "bizSeqNo": "21062120001184493117265207455389",
+    "code": "0",
+    "msg": "请求成功",
+    "bizSeqNo": "21062120001184493117265207455389",
     "result": {
-        "bizSeqNo": "21062120001184493117265207455389", "transactionTime": "20210621172652",
-        "ocrId": "54805d89208da5bac41b72fd6ca1be82", "orderNo": "1rjh4xez2vn4706nvb9x273812n21136",
-        "name": "李四", "sex": "男", "nation": "汉", "birth": "19881001",
-        "address": "广东省饶平县黄冈镇中山路8号", "idcard": "440524188001010014",
-        "warning": "00000000", "sign": "2E5A4268DB6B347DF34194D903A6927B8C454AAF", "clarity": "64",
-        "multiWarning": "00000000", "retry": "1", "nativePlace": "广东省潮州市饶平县", "success": False,
+        "bizSeqNo": "21062120001184493117265207455389",
+        "transactionTime": "20210621172652",
+        "ocrId": "54805d89208da5bac41b72fd6ca1be82",
+        "orderNo": "1rjh4xez2vn4706nvb9x273812n21136",
+        "name": "李四",
+        "sex": "男",
+        "nation": "汉",
+        "birth": "19881001",
+        "address": "广东省饶平县黄冈镇中山路8号",
+        "idcard": "440524188001010014",
+        "warning": "00000000",
+        "sign": "2E5A4268DB6B347DF34194D903A6927B8C454AAF",
+        "clarity": "64",
+        "multiWarning": "00000000",
+        "retry": "1",
+        "nativePlace": "广东省潮州市饶平县",
+        "success": False,
     },
     "transactionTime": "20210621172652",
 }
 EMBLEM = {
-    "code": "0", "msg": "请求成功", "bizSeqNo": "21062120001184438417304507864378",
+    "code": "0",
+    "msg": "请求成功",
+    "bizSeqNo": "21062120001184438417304507864378",
     "result": {
-        "bizSeqNo": "21062120001184438417304507864378", "transactionTime": "20210621173045",
-        "ocrId": "d1e4111f858413e92784ddbdd5f03f35", "orderNo": "h1jw98k72ffe3de249qmf1723673v31v",
-        "validDate": "20190128-20390128", "authority": "饶平县公安局", "warning": "00000000",
-        "sign": "1CCE440E241085898B41ECE87E01E6A9D15F74F6", "clarity": "72", "multiWarning": "00000000",
-        "retry": "1", "success": False,
+        "bizSeqNo": "21062120001184438417304507864378",
+        "transactionTime": "20210621173045",
+        "ocrId": "d1e4111f858413e92784ddbdd5f03f35",
+        "orderNo": "h1jw98k72ffe3de249qmf1723673v31v",
+        "validDate": "20190128-20390128",
+        "authority": "饶平县公安局",
+        "warning": "00000000",
+        "sign": "1CCE440E241085898B41ECE87E01E6A9D15F74F6",
+        "clarity": "72",
+        "multiWarning": "00000000",
+        "retry": "1",
+        "success": False,
     },
     "transactionTime": "20210621173045",
 }
 GET_OCR_RESULT = {
-    "code": "0", "msg": "请求成功", "bizSeqNo": "21062120001184493117352707455390",
+    "code": "0",
+    "msg": "请求成功",
+    "bizSeqNo": "21062120001184493117352707455390",
     "result": {
-        "frontCode": "0", "backCode": "0", "orderNo": "1rjh4xez2vn4706nvb9x273812n21136",
-        "name": "李四", "sex": "男", "nation": "汉", "birth": "19881001",
-        "address": "广东省饶平县黄冈镇中山路8号", "idcard": "440524188001010014",
-        "validDate": "20190128-长期", "authority": "饶平县公安局",
-        "frontPhoto": "/9j/4AAQSkZJRgABAQAAAQABAAD", "backPhoto": "/9j/4AAQSkZJRgABAQAAAQABAAD",
-        "frontCrop": "", "backCrop": "", "headPhoto": "",
-        "frontWarnCode": "00000000", "backWarnCode": "10010100",
-        "frontMultiWarning": "00000000", "backMultiWarning": "10010100",
-        "frontClarity": "64", "backClarity": "79", "operateTime": "2021-06-21 17:35:27",
-        "success": False, "bizSeqNo": "21062120001184493117352707455390", "transactionTime": "20210621173527",
+        "frontCode": "0",
+        "backCode": "0",
+        "orderNo": "1rjh4xez2vn4706nvb9x273812n21136",
+        "name": "李四",
+        "sex": "男",
+        "nation": "汉",
+        "birth": "19881001",
+        "address": "广东省饶平县黄冈镇中山路8号",
+        "idcard": "440524188001010014",
+        "validDate": "20190128-长期",
+        "authority": "饶平县公安局",
+        "frontPhoto": "/9j/4AAQSkZJRgABAQAAAQABAAD",
+        "backPhoto": "/9j/4AAQSkZJRgABAQAAAQABAAD",
+        "frontCrop": "",
+        "backCrop": "",
+        "headPhoto": "",
+        "frontWarnCode": "00000000",
+        "backWarnCode": "10010100",
+        "frontMultiWarning": "00000000",
+        "backMultiWarning": "10010100",
+        "frontClarity": "64",
+        "backClarity": "79",
+        "operateTime": "2021-06-21 17:35:27",
+        "success": False,
+        "bizSeqNo": "21062120001184493117352707455390",
+        "transactionTime": "20210621173527",
     },
     "transactionTime": "20210621173527",
 }
 OCR_REQUEST = {
-    "appId": "appId001", "version": "1.0.0", "nonce": "kHoSxvLZGxSoFsjxlbzEoUzh5PAnTU7T",
-    "sign": "993D057C652D97FD90D5D298F2E5DC4B8D893CBC", "orderNo": "aabc1457895464",
-    "userId": "user_1-A", "idcardStr": "/9j/4AAQSkZJRgABAQAAAQABAAD", "getNative": "1",
+    "appId": "appId001",
+    "version": "1.0.0",
+    "nonce": "kHoSxvLZGxSoFsjxlbzEoUzh5PAnTU7T",
+    "sign": "993D057C652D97FD90D5D298F2E5DC4B8D893CBC",
+    "orderNo": "aabc1457895464",
+    "userId": "user_1-A",
+    "idcardStr": "/9j/4AAQSkZJRgABAQAAAQABAAD",
+    "getNative": "1",
 }
 GET_OCR_REQUEST = {
-    "app_id": "IDAXXXXX", "order_no": "orderNo596551", "nonce": "kHoSxvLZGxSoFsjxlbzEoUzh5PAnTU7T",
-    "version": "1.0.0", "sign": "6CD5F0DBCFA1155E2A66754B33C2E67DD358393B", "get_file": "1", "get_native": "1",
+    "app_id": "IDAXXXXX",
+    "order_no": "orderNo596551",
+    "nonce": "kHoSxvLZGxSoFsjxlbzEoUzh5PAnTU7T",
+    "version": "1.0.0",
+    "sign": "6CD5F0DBCFA1155E2A66754B33C2E67DD358393B",
+    "get_file": "1",
+    "get_native": "1",
 }
 
 
@@ -245,21 +323,42 @@ GET_OCR_REQUEST = {
         ("getOcrResult.response.json", GET_OCR_RESULT),
         ("getOcrResult.response.json", {"code": "66660020", "msg": "OCR 结果查询不到"}),
         ("access_token.response.json", {"code": "400101", "msg": "不合法的请求"}),
-        ("idcardocrapp.response.json", {"code": "66661006", "msg": "非身份证人像面",
-                                        "bizSeqNo": "21062120001184493117265207455389",
-                                        "transactionTime": "20210621172652", "extra": {"x": 1}}),
+        (
+            "idcardocrapp.response.json",
+            {
+                "code": "66661006",
+                "msg": "非身份证人像面",
+                "bizSeqNo": "21062120001184493117265207455389",
+                "transactionTime": "20210621172652",
+                "extra": {"x": 1},
+            },
+        ),
         ("idcardocrapp.request.json", OCR_REQUEST),
         ("idcardocrapp.query.json", {"orderNo": "aabc1457895464"}),
         ("idcardocrapp.query.json", {}),
         ("getOcrResult.request.json", GET_OCR_REQUEST),
-        ("access_token.request.json",
-         {"appId": "IDAXXXXX", "secret": "s" * 64, "grant_type": "client_credential", "version": "1.0.0"}),
-        ("access_token.request.json",
-         {"app_id": "IDAXXXXX", "secret": "s", "grant_type": "client_credential", "version": "1.0.0"}),
-        ("api_ticket.request.json",
-         {"appId": "IDAXXXXX", "access_token": "tok", "type": "SIGN", "version": "1.0.0"}),
-        ("api_ticket.request.json",
-         {"app_id": "IDAXXXXX", "access_token": "tok", "type": "NONCE", "version": "1.0.0", "user_id": "u1"}),
+        (
+            "access_token.request.json",
+            {"appId": "IDAXXXXX", "secret": "s" * 64, "grant_type": "client_credential", "version": "1.0.0"},
+        ),
+        (
+            "access_token.request.json",
+            {"app_id": "IDAXXXXX", "secret": "s", "grant_type": "client_credential", "version": "1.0.0"},
+        ),
+        (
+            "api_ticket.request.json",
+            {"appId": "IDAXXXXX", "access_token": "tok", "type": "SIGN", "version": "1.0.0"},
+        ),
+        (
+            "api_ticket.request.json",
+            {
+                "app_id": "IDAXXXXX",
+                "access_token": "tok",
+                "type": "NONCE",
+                "version": "1.0.0",
+                "user_id": "u1",
+            },
+        ),
     ],
 )
 def test_valid_instances(name, instance):
@@ -306,12 +405,16 @@ def test_emblem_without_valid_date_rejected():
 
 
 def test_result_with_both_sides_rejected():
-    assert not is_valid("idcardocrapp.response.json", _with(PORTRAIT, ["result", "authority"], "饶平县公安局"))
+    assert not is_valid(
+        "idcardocrapp.response.json", _with(PORTRAIT, ["result", "authority"], "饶平县公安局")
+    )
     assert not is_valid("idcardocrapp.response.json", _with(EMBLEM, ["result", "address"], "广东省饶平县"))
     assert not is_valid("idcardocrapp.response.json", _with(EMBLEM, ["result", "name"], "李四"))
 
 
-@pytest.mark.parametrize("bad", ["44052418800101001", "4405241880010100141", "44052418800101001x", "A40524188001010014"])
+@pytest.mark.parametrize(
+    "bad", ["44052418800101001", "4405241880010100141", "44052418800101001x", "A40524188001010014"]
+)
 def test_bad_idcard_rejected(bad):
     assert not is_valid("idcardocrapp.response.json", _with(PORTRAIT, ["result", "idcard"], bad))
     assert not is_valid("common.json", bad, "/$defs/idcard")
@@ -326,8 +429,10 @@ def test_request_sign_case_insensitive_result_sign_uppercase():
     assert is_valid("idcardocrapp.request.json", _with(OCR_REQUEST, ["sign"], lower))
     assert is_valid("getOcrResult.request.json", _with(GET_OCR_REQUEST, ["sign"], lower))
     assert not is_valid("idcardocrapp.request.json", _with(OCR_REQUEST, ["sign"], lower[:39]))
-    assert not is_valid("idcardocrapp.response.json",
-                        _with(PORTRAIT, ["result", "sign"], "2e5a4268db6b347df34194d903a6927b8c454aaf"))
+    assert not is_valid(
+        "idcardocrapp.response.json",
+        _with(PORTRAIT, ["result", "sign"], "2e5a4268db6b347df34194d903a6927b8c454aaf"),
+    )
 
 
 def test_token_expire_in_string_rejected():
@@ -346,15 +451,23 @@ def test_ticket_response_with_two_tickets_rejected():
     two = _with(TICKET_CAPTURE, ["tickets"], TICKET_CAPTURE["tickets"] * 2)
     assert not is_valid("api_ticket.response.json", two)
     assert not is_valid("api_ticket.response.json", _with(TICKET_CAPTURE, ["tickets"], []))
-    assert not is_valid("api_ticket.response.json", _with(TICKET_CAPTURE, ["tickets", 0, "expire_in"], "3600"))
+    assert not is_valid(
+        "api_ticket.response.json", _with(TICKET_CAPTURE, ["tickets", 0, "expire_in"], "3600")
+    )
 
 
 def test_get_ocr_result_front_code_zero_requires_portrait_fields():
     assert not is_valid("getOcrResult.response.json", _with(GET_OCR_RESULT, ["result", "name"], delete=True))
-    assert not is_valid("getOcrResult.response.json", _with(GET_OCR_RESULT, ["result", "validDate"], delete=True))
-    minimal = {"code": "0", "msg": "请求成功", "bizSeqNo": "21062120001184493117352707455390",
-               "transactionTime": "20210621173527",
-               "result": {"orderNo": "abc123", "frontCode": "66661006", "backCode": "66661007"}}
+    assert not is_valid(
+        "getOcrResult.response.json", _with(GET_OCR_RESULT, ["result", "validDate"], delete=True)
+    )
+    minimal = {
+        "code": "0",
+        "msg": "请求成功",
+        "bizSeqNo": "21062120001184493117352707455390",
+        "transactionTime": "20210621173527",
+        "result": {"orderNo": "abc123", "frontCode": "66661006", "backCode": "66661007"},
+    }
     assert is_valid("getOcrResult.response.json", minimal)
     assert not is_valid("getOcrResult.response.json", _with(minimal, ["result", "orderNo"], delete=True))
 
@@ -388,8 +501,16 @@ def test_bad_field_formats_rejected(path, value):
     assert not is_valid("idcardocrapp.response.json", _with(PORTRAIT, path, value))
 
 
-@pytest.mark.parametrize("value,ok", [("20190128-20390128", True), ("20190128-长期", True),
-                                      ("20190128-", False), ("2019012820390128", False), ("20191328-20391328", False)])
+@pytest.mark.parametrize(
+    "value,ok",
+    [
+        ("20190128-20390128", True),
+        ("20190128-长期", True),
+        ("20190128-", False),
+        ("2019012820390128", False),
+        ("20191328-20391328", False),
+    ],
+)
 def test_valid_date_format(value, ok):
     assert is_valid("common.json", value, "/$defs/validDate") is ok
 
