@@ -24,36 +24,65 @@ def _apps(ctx: click.Context, param: click.Parameter, value: tuple[str, ...]) ->
     return apps
 
 
-@click.group(context_settings={"auto_envvar_prefix": "IDCARD_MOCK", "show_default": True})
+@click.group(context_settings={"show_default": True})
 @click.version_option(package_name="idcard-mock")
 def main() -> None:
     """Local emulator and contract kit for the WeBank kyc ID-card OCR server API."""
 
 
 @main.command()
-@click.option("--host", default="127.0.0.1", help="Interface to bind (loopback unless told).")
-@click.option("--port", default=8000, type=int)
-@click.option("--db", default=DEFAULT_DB, help="SQLite file; ':memory:' keeps nothing.")
 @click.option(
-    "--app", "apps", multiple=True, callback=_apps, metavar="APPID:SECRET",
+    "--host", default="127.0.0.1", envvar="IDCARD_MOCK_HOST", help="Interface to bind (loopback unless told)."
+)
+@click.option("--port", default=8000, type=int, envvar="IDCARD_MOCK_PORT")
+@click.option(
+    "--db", default=DEFAULT_DB, envvar="IDCARD_MOCK_DB", help="SQLite file; ':memory:' keeps nothing."
+)
+@click.option(
+    "--app",
+    "apps",
+    multiple=True,
+    callback=_apps,
+    metavar="APPID:SECRET",
+    envvar="IDCARD_MOCK_APPS",
     help="An app the mock accepts (repeatable). Default: the development app.",
 )
-@click.option("--workers", default=2, type=click.IntRange(1, 64), help="Server processes.")
-@click.option("--strict/--no-strict", default=False, help="Check every response against schemas/.")
-@click.option("--default-side", type=click.Choice(SIDES), default="portrait",
-              help="Side of an image that names none and comes without cardType.")
-@click.option("--accept-data-url/--refuse-data-url", default=False,
-              help="Accept a data:image/...;base64, prefix on idcardStr.")
+@click.option(
+    "--workers", default=2, type=click.IntRange(1, 64), envvar="IDCARD_MOCK_WORKERS", help="Server processes."
+)
+@click.option(
+    "--strict/--no-strict",
+    default=False,
+    envvar="IDCARD_MOCK_STRICT",
+    help="Check every response against schemas/.",
+)
+@click.option(
+    "--default-side",
+    type=click.Choice(SIDES),
+    default="portrait",
+    envvar="IDCARD_MOCK_DEFAULT_SIDE",
+    help="Side of an image that names none and comes without cardType.",
+)
+@click.option(
+    "--accept-data-url/--refuse-data-url",
+    default=False,
+    envvar="IDCARD_MOCK_ACCEPT_DATA_URL",
+    help="Accept a data:image/...;base64, prefix on idcardStr.",
+)
 def serve(host, port, db, apps, workers, strict, default_side, accept_data_url) -> None:
     """Serve the mock on HOST:PORT with a production WSGI server."""
     from mock_server.server import serve as run
 
     if db == ":memory:" and workers > 1:
-        raise click.BadParameter("':memory:' cannot be shared by several workers; use --workers 1",
-                                 param_hint="--db")
+        raise click.BadParameter(
+            "':memory:' cannot be shared by several workers; use --workers 1", param_hint="--db"
+        )
     settings = Settings(
-        apps=apps or {DEFAULT_APP_ID: DEFAULT_SECRET}, db=db, strict=strict,
-        default_side=default_side, accept_data_url=accept_data_url,
+        apps=apps or {DEFAULT_APP_ID: DEFAULT_SECRET},
+        db=db,
+        strict=strict,
+        default_side=default_side,
+        accept_data_url=accept_data_url,
     )
     if db != ":memory:":
         Store(db).close()  # create the schema once, before the workers race to do it

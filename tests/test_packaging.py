@@ -1,0 +1,58 @@
+"""A plain (non-editable) install carries the schemas and fixtures and works from any folder."""
+
+from __future__ import annotations
+
+import json
+import os
+import subprocess
+import sys
+from pathlib import Path
+
+import pytest
+
+ROOT = Path(__file__).resolve().parents[1]
+
+CHECK = r"""
+import json, sys
+import mock_server
+from mock_server.resources import data_dir
+from mock_server.app import create_app
+from mock_server.settings import Settings
+sys.path.insert(0, sys.argv[1])
+from tests.support import Flow, card_image
+app = create_app(Settings(db=":memory:", strict=True))
+body = Flow(app.test_client()).ocr(card_image(1))[1]
+print(json.dumps({"package": mock_server.__file__, "schemas": str(data_dir("schemas")),
+                  "code": body["code"]}))
+"""
+
+
+@pytest.fixture(scope="module")
+def installed(tmp_path_factory) -> Path:
+    work = tmp_path_factory.mktemp("wheel")
+    subprocess.run(
+        [sys.executable, "-m", "pip", "wheel", "--quiet", "--no-deps", "--no-build-isolation",
+         "--wheel-dir", str(work / "dist"), str(ROOT)],
+        check=True, capture_output=True,
+    )
+    (wheel,) = (work / "dist").glob("idcard_mock-*.whl")
+    target = work / "site"
+    subprocess.run(
+        [sys.executable, "-m", "pip", "install", "--quiet", "--no-deps", "--target", str(target),
+         str(wheel)],
+        check=True, capture_output=True,
+    )
+    return target
+
+
+def test_installed_copy_finds_its_schemas_and_answers(installed, tmp_path):
+    # Run from an unrelated folder with only the installed copy first on the path.
+    run = subprocess.run(
+        [sys.executable, "-c", CHECK, str(ROOT)], cwd=tmp_path, capture_output=True, text=True,
+        env={**os.environ, "PYTHONPATH": str(installed)},
+    )
+    assert run.returncode == 0, run.stderr
+    report = json.loads(run.stdout)
+    assert report["package"].startswith(str(installed))
+    assert report["schemas"] == str(installed / "mock_server" / "_data" / "schemas")
+    assert report["code"] == "0"
