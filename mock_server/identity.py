@@ -217,17 +217,15 @@ class IdentityGenerator:
         self.as_of = as_of
         self._faker = Faker("zh_CN")
         self._lock = threading.Lock()
-        youngest_birth_year = _add_years(as_of, -_AGES[0]).year
-        # stdnum rejects a code for births before the year it was created, so a
-        # region newer than the youngest possible birth cannot be used at all.
-        self._regions = tuple(
-            r for r in current_regions() if r.since is None or r.since <= youngest_birth_year
-        )
+        provinces: dict[str, list[Region]] = {}
+        for region in current_regions():
+            provinces.setdefault(region.code[:2], []).append(region)
+        self._provinces = tuple(tuple(regions) for _, regions in sorted(provinces.items()))
 
     def generate(self, seed: int) -> Identity:
         rng = random.Random(seed)
-        region = self._regions[rng.randrange(len(self._regions))]
-        birth = self._draw_birth(rng, region.since)
+        birth = self._draw_birth(rng)
+        region = self._draw_region(rng, birth.year)
         sequence = rng.randint(1, 999)
         sex = "男" if sequence % 2 else "女"
         nation = rng.choices(NATIONS, cum_weights=_nation_cum_weights())[0]
@@ -299,21 +297,26 @@ class IdentityGenerator:
             region=region,
         )
 
-    def _draw_birth(self, rng: random.Random, since: int | None) -> date:
-        """Age 1–90 on ``as_of`` weighted by ``_AGE_BANDS``, then a uniform day within that age.
-
-        stdnum rejects a code for births before the year it was created, so
-        ages that would need an earlier birth are cut off.
-        """
+    def _draw_birth(self, rng: random.Random) -> date:
+        """Age 1–90 on ``as_of`` weighted by ``_AGE_BANDS``, then a uniform day within that age."""
         as_of = self.as_of
-        first_day = date(since, 1, 1) if since is not None else date.min
-        # Age a allows births up to as_of.year - a, so the oldest admissible
-        # age is as_of.year - since (≥ 1 for every region kept in __init__).
-        count = len(_AGES) if since is None else min(len(_AGES), as_of.year - since)
-        age = rng.choices(_AGES[:count], cum_weights=_age_cum_weights()[:count])[0]
+        age = rng.choices(_AGES, cum_weights=_age_cum_weights())[0]
         latest = _add_years(as_of, -age)
-        earliest = max(_add_years(as_of, -age - 1) + timedelta(days=1), first_day)
+        earliest = _add_years(as_of, -age - 1) + timedelta(days=1)
         return earliest + timedelta(days=rng.randrange((latest - earliest).days + 1))
+
+    def _draw_region(self, rng: random.Random, birth_year: int) -> Region:
+        """A province uniformly, then one of its counties that existed in the birth year.
+
+        stdnum rejects a code for births before the year it was created (many codes date from
+        1983 or later). Drawing the age first keeps ages realistic; drawing the province before
+        the county keeps older people from piling into the few provinces whose codes are oldest.
+        """
+        while True:
+            regions = self._provinces[rng.randrange(len(self._provinces))]
+            usable = [r for r in regions if r.since is None or r.since <= birth_year]
+            if usable:
+                return usable[rng.randrange(len(usable))]
 
     def _draw_issue_date(self, rng: random.Random, birth: date) -> date:
         """Issue date of the card currently held, uniform over all dates that leave it valid.
