@@ -34,6 +34,8 @@ def serve(settings: Settings, host: str, port: int, workers: int) -> None:
         # A 20 MB body on a slow link must not be cut off by the default 30 s.
         "timeout": 120,
         "accesslog": "-",
+        # Path without the query string: GET calls carry the secret, tokens and signs there.
+        "access_log_format": '%(h)s "%(m)s %(U)s" %(s)s %(b)s %(M)sms',
         "errorlog": "-",
         "loglevel": "info",
     }

@@ -7,6 +7,7 @@ import signal
 import socket
 import subprocess
 import sys
+import tempfile
 import time
 from pathlib import Path
 
@@ -27,22 +28,25 @@ class ServedMock:
         self.port = free_port()
         self.base = f"http://127.0.0.1:{self.port}"
         self.process: subprocess.Popen | None = None
+        self.log = Path(tempfile.mkdtemp(prefix="idcard-mock-")) / "server.log"
 
     def start(self) -> ServedMock:
         command = [sys.executable, "-m", "mock_server.cli", "serve", "--port", str(self.port),
                    "--db", self.db, "--workers", str(self.workers), "--strict", *self.args]
-        self.process = subprocess.Popen(
-            command, stdout=subprocess.PIPE, stderr=subprocess.STDOUT, start_new_session=True,
-            env={**os.environ, "PYTHONUNBUFFERED": "1"},
-        )
+        # Output goes to a file: an unread pipe would block a chatty server.
+        with self.log.open("wb") as log:
+            self.process = subprocess.Popen(
+                command, stdout=log, stderr=subprocess.STDOUT, start_new_session=True,
+                env={**os.environ, "PYTHONUNBUFFERED": "1"},
+            )
         deadline = time.monotonic() + 30
         while time.monotonic() < deadline:
             if self.process.poll() is not None:
-                raise RuntimeError(f"server exited: {self.process.stdout.read().decode()}")
+                raise RuntimeError(f"server exited: {self.log.read_text()}")
             try:
                 requests.get(f"{self.base}/api/oauth2/access_token", timeout=1)
                 return self
-            except requests.ConnectionError:
+            except requests.RequestException:
                 time.sleep(0.1)
         raise RuntimeError("server did not start")
 

@@ -82,3 +82,19 @@ def test_eight_threads_of_25_calls_are_all_answered_correctly(served):
     sample = results[::40]
     for order_no, _, _ in sample:
         assert reference.ocr_result(order_no)[1]["code"] == "0"
+
+
+def test_the_server_output_never_shows_secrets_tokens_or_signs(tmp_path):
+    secret = "s3cr3t" * 10
+    served = ServedMock(tmp_path / "mock.sqlite3", "--app", f"TIDA0009:{secret}").start()
+    flow = Flow(requests.Session(), base=served.base, app_id="TIDA0009", secret=secret)
+    order_no = new_order_no()
+    try:
+        assert flow.ocr(card_image(300), order_no)[1]["code"] == "0"
+        flow.ocr_result(order_no)
+    finally:
+        served.stop()
+    log = served.log.read_text()
+    assert "GET /api/oauth2/access_token" in log and "POST /api/paas/idcardocrapp" in log
+    for secret in (flow.secret, flow.token, flow.ticket, "sign="):
+        assert secret not in log
