@@ -5,7 +5,10 @@ from __future__ import annotations
 import threading
 import time
 from datetime import datetime, timedelta, timezone
-from typing import Protocol
+from typing import TYPE_CHECKING, Protocol
+
+if TYPE_CHECKING:
+    from mock_server.store import Store
 
 # The vendor stamps every time (transactionTime, expire_time, operateTime) in Beijing time (§7).
 BEIJING = timezone(timedelta(hours=8), "Asia/Shanghai")
@@ -36,6 +39,43 @@ class ManualClock:
     def advance(self, seconds: float) -> None:
         with self._lock:
             self._now += seconds
+
+
+class StoreClock:
+    """System time plus an offset kept in the store's `meta` table.
+
+    `POST /_mock/clock/advance` moves the offset, so every server worker (each a process with its
+    own connection to the same SQLite file) sees the same virtual time on its next read.
+    Time only moves forward: expiry is the point of moving it.
+    """
+
+    KEY = "clock_offset"
+
+    def __init__(self, store: Store, base: Clock | None = None) -> None:
+        self._store = store
+        self._base = base or SystemClock()
+
+    def offset(self) -> float:
+        rows = self._store.query("SELECT value FROM meta WHERE key = ?", (self.KEY,))
+        return float(rows[0]["value"]) if rows else 0.0
+
+    def now(self) -> float:
+        return self._base.now() + self.offset()
+
+    def advance(self, seconds: float) -> None:
+        if seconds < 0:
+            raise ValueError("the clock only moves forward")
+        with self._store.transaction() as conn:
+            row = conn.execute("SELECT value FROM meta WHERE key = ?", (self.KEY,)).fetchone()
+            current = float(row["value"]) if row else 0.0
+            conn.execute(
+                "INSERT OR REPLACE INTO meta (key, value) VALUES (?, ?)",
+                (self.KEY, repr(current + seconds)),
+            )
+
+    def reset(self) -> None:
+        with self._store.transaction() as conn:
+            conn.execute("DELETE FROM meta WHERE key = ?", (self.KEY,))
 
 
 def beijing(ts: float) -> datetime:

@@ -59,7 +59,32 @@ CREATE TABLE IF NOT EXISTS meta (
     key TEXT PRIMARY KEY,
     value TEXT NOT NULL
 );
+CREATE TABLE IF NOT EXISTS journal (
+    id INTEGER PRIMARY KEY AUTOINCREMENT,
+    order_no TEXT,
+    entry TEXT NOT NULL
+);
+CREATE TABLE IF NOT EXISTS scenario_queue (
+    id INTEGER PRIMARY KEY AUTOINCREMENT,
+    name TEXT NOT NULL,
+    params TEXT NOT NULL,
+    endpoint TEXT,
+    remaining INTEGER NOT NULL
+);
+CREATE TABLE IF NOT EXISTS recent_nonces (
+    id INTEGER PRIMARY KEY AUTOINCREMENT,
+    app_id TEXT NOT NULL,
+    order_no TEXT NOT NULL,
+    nonce TEXT NOT NULL
+);
+CREATE INDEX IF NOT EXISTS recent_nonces_by_app ON recent_nonces (app_id, id);
 """
+
+# What `POST /_mock/reset` empties: everything the calls and the admin surface create. The apps
+# (configuration) stay; the clock's offset lives in `meta` and is reset by the clock itself.
+STATE_TABLES = (
+    "tokens", "tickets", "images", "recognitions", "journal", "scenario_queue", "recent_nonces",
+)
 
 
 class Store:
@@ -103,6 +128,11 @@ class Store:
                 conn.execute("ROLLBACK")
                 raise
             conn.execute("COMMIT")
+
+    def reset_state(self) -> None:
+        with self.transaction() as conn:
+            for table in STATE_TABLES:
+                conn.execute(f"DELETE FROM {table}")
 
     def query(self, sql: str, params: tuple = ()) -> list[sqlite3.Row]:
         with self._lock:

@@ -7,9 +7,10 @@ from typing import Any
 
 from flask import Response, current_app
 
-from mock_server import envelope, schemas
+from mock_server import envelope, masking, schemas
 from mock_server.backend import Backend
 from mock_server.errors import ApiError
+from mock_server.explain import DIAGNOSIS_HEADER
 
 DETAIL_HEADER = "X-Mock-Detail"
 
@@ -35,4 +36,17 @@ def error_response(error: ApiError, schema: str | None = None) -> Response:
     response = json_response(body, error.spec.http_status, schema)
     # Header values must be Latin-1: keep the English detail ASCII.
     response.headers[DETAIL_HEADER] = error.detail.encode("ascii", "backslashreplace").decode()
+    diagnosis = getattr(error, "diagnosis", None)
+    if diagnosis is not None:
+        response.headers[DIAGNOSIS_HEADER] = diagnosis.header()
+    return response
+
+
+def mock_response(payload: dict[str, Any], status: int = 200) -> Response:
+    """The mock's own answers (admin surface, control-header errors): plain JSON, never the
+    vendor's envelope, so that they cannot be mistaken for the vendor's."""
+    text = json.dumps(payload, ensure_ascii=False, indent=1)
+    response = Response(text + "\n", status=status, content_type="application/json;charset=UTF-8")
+    if "error" in payload:
+        response.headers[DETAIL_HEADER] = masking.ascii_header(str(payload["error"]))
     return response

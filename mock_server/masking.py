@@ -1,0 +1,70 @@
+"""How secrets and personal data are shown wherever the mock reports on a request (journal,
+diagnosis headers, CLI): never in full, always recognisable.
+
+- secrets, access tokens, tickets: the first 4 characters, an ellipsis and the length,
+  `FxlA…(64)`, enough to tell two tickets apart and to spot a truncated or padded value;
+- ID numbers: the usual Chinese display mask, the first 6 (region) and last 4 characters,
+  `110105********002X`;
+- images: never kept, only their size.
+"""
+
+from __future__ import annotations
+
+from typing import Any
+
+ELLIPSIS = "…"
+SECRET_PREFIX = 4
+ID_HEAD, ID_TAIL = 6, 4
+
+# Request and answer fields that carry a credential (api-facts §2, §3).
+SECRET_FIELDS = frozenset({"secret", "access_token", "ticket", "value"})
+# Fields that carry an ID number (§6, §7).
+ID_FIELDS = frozenset({"idcard"})
+# Fields that carry an image (§6, §7).
+IMAGE_FIELDS = frozenset(
+    {"idcardStr", "frontPhoto", "backPhoto", "frontCrop", "backCrop", "headPhoto"}
+)
+
+
+def secret(value: str) -> str:
+    """`FxlA…(64)`. A value of at most 4 characters is shown as stars only: its prefix would be
+    the whole secret."""
+    if len(value) <= SECRET_PREFIX:
+        return "*" * len(value) + f"({len(value)})"
+    return f"{value[:SECRET_PREFIX]}{ELLIPSIS}({len(value)})"
+
+
+def id_number(value: str) -> str:
+    """`110105********002X`: as many stars as hidden characters, so an 18-character number keeps
+    its length. Anything too short to keep a head and a tail is starred whole."""
+    if len(value) <= ID_HEAD + ID_TAIL:
+        return "*" * len(value)
+    return value[:ID_HEAD] + "*" * (len(value) - ID_HEAD - ID_TAIL) + value[-ID_TAIL:]
+
+
+def image(value: str) -> str:
+    return f"({len(value)} characters, not kept)"
+
+
+# No value the four calls send in clear is longer (sign: 40; nonce, orderNo, userId: 32), while
+# every token and ticket is (64): a longer value in another field is a credential sent in the
+# wrong place, and is masked like one.
+LONGEST_PLAIN = 40
+
+
+def field(name: str, value: Any) -> Any:
+    """One field as it may be shown: masked by its name, strings only; other types unchanged."""
+    if not isinstance(value, str):
+        return value
+    if name in IMAGE_FIELDS:
+        return image(value)
+    if name in SECRET_FIELDS or len(value) > LONGEST_PLAIN:
+        return secret(value)
+    if name in ID_FIELDS:
+        return id_number(value)
+    return value
+
+
+def ascii_header(text: str) -> str:
+    """HTTP header values are Latin-1 at best; keep them ASCII with the ellipsis spelt out."""
+    return text.replace(ELLIPSIS, "...").encode("ascii", "backslashreplace").decode("ascii")

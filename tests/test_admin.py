@@ -1,0 +1,130 @@
+"""The /_mock/ admin surface: who may use it, reset, health, the scenario queue."""
+
+from __future__ import annotations
+
+import pytest
+from click.testing import CliRunner
+
+from mock_server import server
+from mock_server.app import create_app
+from mock_server.cli import main
+from mock_server.clock import ManualClock
+from mock_server.settings import DEFAULT_APP_ID, Settings
+from tests.support import Flow, card_image, new_order_no
+
+ADMIN_CALLS = [
+    ("get", "/_mock/health"), ("post", "/_mock/reset"), ("get", "/_mock/scenarios"),
+    ("get", "/_mock/scenarios/next"), ("post", "/_mock/scenarios/next"),
+    ("delete", "/_mock/scenarios/next"), ("get", "/_mock/clock"),
+    ("post", "/_mock/clock/advance?seconds=1"), ("get", "/_mock/requests"),
+    ("delete", "/_mock/requests"),
+]
+REMOTE = {"REMOTE_ADDR": "192.0.2.10"}  # TEST-NET-1: an address that is not this machine's
+TOKEN = "s3cr3t-admin-token"
+
+
+@pytest.fixture
+def guarded(clock: ManualClock):
+    return create_app(Settings(db=":memory:", admin_token=TOKEN), clock=clock)
+
+
+@pytest.mark.parametrize(("method", "path"), ADMIN_CALLS)
+def test_non_loopback_caller_is_refused_without_a_token(app, method, path):
+    response = getattr(app.test_client(), method)(path, environ_base=REMOTE, json={"name": "latency"})
+    body = response.get_json()
+    assert response.status_code == 403 and "code" not in body
+    assert "loopback" in body["error"] and body["service"] == "idcard-mock"
+
+
+def test_refused_caller_changed_nothing(app, clock):
+    before = clock.now()
+    app.test_client().post("/_mock/clock/advance?seconds=3600", environ_base=REMOTE)
+    assert clock.now() == before
+
+
+@pytest.mark.parametrize("address", ["127.0.0.1", "127.3.2.1", "::1", "::ffff:127.0.0.1"])
+def test_loopback_callers_are_served(app, address):
+    response = app.test_client().get("/_mock/health", environ_base={"REMOTE_ADDR": address})
+    assert response.status_code == 200 and response.get_json()["status"] == "ok"
+
+
+@pytest.mark.parametrize("headers", [{"X-Mock-Admin-Token": TOKEN},
+                                     {"Authorization": f"Bearer {TOKEN}"}])
+def test_token_opens_the_surface_to_other_callers(guarded, headers):
+    client = guarded.test_client()
+    assert client.get("/_mock/health", environ_base=REMOTE, headers=headers).status_code == 200
+    assert client.get("/_mock/health", environ_base=REMOTE).status_code == 403
+
+
+def test_a_wrong_token_is_refused_even_from_loopback(guarded):
+    response = guarded.test_client().get("/_mock/health", headers={"X-Mock-Admin-Token": "guess"})
+    assert response.status_code == 403 and "wrong" in response.get_json()["error"]
+    assert guarded.test_client().get("/_mock/health").status_code == 200
+
+
+def test_vendor_calls_are_not_guarded(app):
+    response = app.test_client().get("/api/oauth2/access_token", environ_base=REMOTE)
+    assert response.get_json()["code"] == "400101"
+
+
+def test_serve_admin_token_option_and_environment(monkeypatch, tmp_path):
+    started = []
+    monkeypatch.setattr(server, "serve", lambda *args: started.append(args))
+    db = str(tmp_path / "m.db")
+    result = CliRunner().invoke(main, ["serve", "--db", db, "--admin-token", TOKEN])
+    assert result.exit_code == 0 and TOKEN not in result.output, result.output
+    result = CliRunner().invoke(main, ["serve", "--db", db], env={"IDCARD_MOCK_ADMIN_TOKEN": "t2"})
+    assert result.exit_code == 0, result.output
+    result = CliRunner().invoke(main, ["serve", "--db", db])
+    assert [s[0].admin_token for s in started] == [TOKEN, "t2", None]
+
+
+def test_health_names_the_mock(flow: Flow):
+    body = flow.http.get("/_mock/health").get_json()
+    assert body["service"] == "idcard-mock" and body["apps"] == [DEFAULT_APP_ID]
+
+
+def test_reset_forgets_state_and_keeps_apps(flow: Flow):
+    order_no = new_order_no()
+    token = flow.get_token()
+    flow.ocr(card_image(1), order_no)
+    flow.http.post("/_mock/scenarios/next", json={"name": "http-503"})
+    assert flow.http.post("/_mock/reset").get_json() == {"reset": True, "apps": [DEFAULT_APP_ID]}
+    assert flow.http.get("/_mock/requests").get_json()["requests"] == []
+    assert flow.http.get("/_mock/scenarios/next").get_json()["queue"] == []
+    answer = flow.get("/api/oauth2/api_ticket", {"appId": flow.app_id, "access_token": token,
+                                                 "type": "SIGN", "version": "1.0.0"})[1]
+    assert answer["code"] == "400101"  # the token is gone
+    flow.token = flow.ticket = ""
+    assert flow.ocr_result(order_no)[1]["code"] == "66660020"  # and so is the order
+    assert flow.ocr(card_image(1))[1]["code"] == "0"  # the app still works
+
+
+@pytest.mark.parametrize(("body", "message"), [
+    ({"name": "nope"}, "unknown scenario"),
+    ({}, "name is required"),
+    ({"name": "latency", "count": 0}, "count"),
+    ({"name": "latency", "count": 1.5}, "whole number"),
+    ({"name": "latency", "params": {"ms": -1}}, "between"),
+    ({"name": "latency", "params": {"seconds": 1}}, "no parameter"),
+    ({"name": "ocr-card-expired", "endpoint": "access_token"}, "does not apply"),
+    ({"name": "latency", "endpoint": "nowhere"}, "unknown endpoint"),
+])
+def test_queue_refuses_what_it_cannot_honour(flow: Flow, body, message):
+    response = flow.http.post("/_mock/scenarios/next", json=body)
+    answer = response.get_json()
+    assert response.status_code == 400 and message in answer["error"]
+    assert "ocr-card-expired" in answer["scenarios"]
+    assert flow.http.get("/_mock/scenarios/next").get_json()["queue"] == []
+
+
+def test_queue_from_query_parameters_and_its_listing(flow: Flow):
+    response = flow.http.post("/_mock/scenarios/next?name=stall&count=3&endpoint=getOcrResult")
+    assert response.status_code == 201
+    assert response.get_json()["queue"] == [
+        {"name": "stall", "remaining": 3, "endpoint": "getOcrResult", "params": {"seconds": 35.0}}]
+    assert flow.http.delete("/_mock/scenarios/next").get_json()["queue"] == []
+
+
+def test_unknown_admin_path_is_not_found(flow: Flow):
+    assert flow.http.get("/_mock/nothing").status_code == 404
