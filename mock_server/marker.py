@@ -1,8 +1,9 @@
 """The idcard-mock marker that an image carries in its metadata.
 
 A marker is a small JSON object (side, fixture id, scenario, …) stored as a JPEG comment or a PNG
-text chunk under the key `idcard-mock`, so that an image the project generated is recognised for
-what it is, whatever its bytes after a metadata-preserving re-save.
+text chunk under the key `idcard-mock` (fixture images also in the EXIF ImageDescription), so
+that an image the project generated is recognised for what it is, whatever its bytes after a
+metadata-preserving re-save.
 """
 
 from __future__ import annotations
@@ -14,6 +15,7 @@ from PIL import Image
 
 KEY = "idcard-mock"
 _PREFIX = KEY + ":"
+_EXIF_IMAGE_DESCRIPTION = 0x010E
 
 
 def encode(payload: dict[str, Any]) -> str:
@@ -35,6 +37,14 @@ def decode(text: str | bytes | None) -> dict[str, Any] | None:
 
 
 def read(image: Image.Image) -> dict[str, Any] | None:
-    """The marker of an opened image: JPEG COM segment or PNG tEXt/iTXt chunk."""
+    """The marker of an opened image: JPEG COM segment, PNG tEXt/iTXt chunk, or the EXIF
+    ImageDescription (fixture images carry it there too, so a conversion that keeps only EXIF,
+    such as a PNG saved with the JPEG's EXIF, still carries the marker)."""
     info = image.info
-    return decode(info.get(KEY)) or decode(info.get("comment"))
+    found = decode(info.get(KEY)) or decode(info.get("comment"))
+    if found is None and info.get("exif"):
+        try:
+            found = decode(image.getexif().get(_EXIF_IMAGE_DESCRIPTION))
+        except Exception:  # a damaged EXIF block is no marker, not a failure
+            return None
+    return found
