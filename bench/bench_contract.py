@@ -1,0 +1,104 @@
+"""Wall time of the whole contract suite against the mock (median of N runs).
+
+Two targets, each run as a user would run it, in a fresh process:
+- `idcard-mock contract` with no --base-url: the suite starts the mock in-process itself;
+- `idcard-mock contract --base-url URL` against `idcard-mock serve` (gunicorn, 2 workers,
+  a SQLite file), started once before the runs (its start-up is not counted).
+
+The wall time includes the interpreter start and imports; pytest's own session time is printed
+beside it.
+
+    python bench/bench_contract.py            # 3 runs per target
+    python bench/bench_contract.py --runs 5
+"""
+
+from __future__ import annotations
+
+import argparse
+import os
+import platform
+import queue
+import re
+import signal
+import statistics
+import subprocess
+import sys
+import tempfile
+import threading
+import time
+from pathlib import Path
+
+import requests
+
+SESSION_TIME = re.compile(r" in ([0-9.]+)s")
+
+
+def start_serve(db: Path) -> tuple[subprocess.Popen[str], str]:
+    """`idcard-mock serve` on port 0; gunicorn reports the port the OS chose."""
+    server = subprocess.Popen(
+        [sys.executable, "-m", "mock_server.cli", "serve", "--port", "0", "--db", str(db),
+         "--workers", "2"],
+        stdout=subprocess.DEVNULL, stderr=subprocess.PIPE, text=True,
+    )
+    found: queue.Queue[str] = queue.Queue()
+
+    def drain() -> None:
+        assert server.stderr is not None
+        for line in server.stderr:
+            if match := re.search(r"Listening at: (http://\S+)", line):
+                found.put(match.group(1))
+        found.put("")
+
+    threading.Thread(target=drain, daemon=True).start()
+    base_url = found.get(timeout=60)
+    if not base_url:
+        sys.exit("idcard-mock serve did not start")
+    return server, base_url
+
+
+def run_suite(*args: str) -> tuple[float, float, str]:
+    started = time.perf_counter()
+    done = subprocess.run([sys.executable, "-m", "mock_server.cli", "contract", *args, "--", "-q"],
+                          capture_output=True, text=True, cwd=tempfile.gettempdir())
+    wall = time.perf_counter() - started
+    if done.returncode != 0:
+        sys.exit(f"the suite failed (exit {done.returncode}):\n{done.stdout[-3000:]}")
+    tail = done.stdout.strip().splitlines()[-1]
+    match = SESSION_TIME.search(tail)
+    return wall, float(match.group(1)) if match else float("nan"), tail
+
+
+def bench(label: str, runs: int, *args: str) -> None:
+    walls, sessions, tail = [], [], ""
+    for _ in range(runs):
+        wall, session, tail = run_suite(*args)
+        walls.append(wall)
+        sessions.append(session)
+    print(f"{label:<44} wall {statistics.median(walls):6.2f} s   pytest session "
+          f"{statistics.median(sessions):5.2f} s   (median of {runs}; {tail.strip('= ')})")
+
+
+def main() -> None:
+    parser = argparse.ArgumentParser(description=__doc__.splitlines()[0])
+    parser.add_argument("--runs", type=int, default=3)
+    args = parser.parse_args()
+    print(f"python {platform.python_version()} on {platform.machine()}, {os.cpu_count()} CPUs")
+    bench("in-process mock (no --base-url)", args.runs)
+
+    with tempfile.TemporaryDirectory() as folder:
+        server, base_url = start_serve(Path(folder) / "bench.sqlite3")
+        try:
+            for _ in range(200):
+                try:
+                    if requests.get(base_url + "/_mock/health", timeout=1).ok:
+                        break
+                except requests.ConnectionError:
+                    time.sleep(0.05)
+            bench("idcard-mock serve, 2 workers (--base-url)", args.runs, "--base-url", base_url)
+        finally:
+            server.send_signal(signal.SIGTERM)
+            server.wait(timeout=30)
+
+
+if __name__ == "__main__":
+    main()

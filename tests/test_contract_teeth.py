@@ -1,0 +1,318 @@
+"""The contract suite has teeth: against deliberately broken targets it fails, naming the broken
+contract, and it never prints a secret, token, ticket or unmasked ID number while doing so.
+
+Each broken target is the real mock behind a small WSGI layer that breaks one thing, served on a
+free loopback port. The suite runs against it as against a live service (`--target-is-live`), so
+what catches each break is the documented contract alone, not a mock-only check.
+"""
+
+from __future__ import annotations
+
+import base64
+import io
+import json
+import re
+import urllib.parse
+from collections.abc import Callable
+from pathlib import Path
+from typing import Any
+
+import pytest
+import requests  # noqa: F401  (see below)
+
+import contract_tests.kit  # noqa: F401  (see below)
+from contract_tests import SUITE_DIR
+from mock_server import signing
+from mock_server.app import create_app
+from mock_server.pytest_plugin import MockServer, first_recognised, load_fixture_pack
+from mock_server.settings import DEFAULT_APP_ID, DEFAULT_SECRET, Settings
+
+pytest_plugins = ["pytester"]
+# The in-process runs below drop every module they imported when they end. Importing the suite's
+# dependencies here keeps one copy of each across runs: a second copy of requests makes its
+# cookie-jar type checks fail.
+
+OCR = "/api/paas/idcardocrapp"
+TICKET = "/api/oauth2/api_ticket"
+RESULT = "/api/server/getOcrResult"
+LEAKED_ID = "11010519491231002X"
+_UNMASKED_ID = re.compile(r"(?<![0-9A-Za-z])\d{17}[\dX](?![0-9A-Za-z])")
+
+Mutation = Callable[["BrokenTarget", str, dict[str, Any]], None]
+
+
+class BrokenTarget:
+    """The mock, with every JSON answer passed through `mutate(self, path, body)`; with
+    `accept_any_sign` every signed request is re-signed correctly before the mock sees it."""
+
+    def __init__(self, mutate: Mutation | None = None, accept_any_sign: bool = False) -> None:
+        self.app = create_app(Settings(db=":memory:", strict=True))
+        self.mutate = mutate
+        self.accept_any_sign = accept_any_sign
+        self.credentials: set[str] = set()
+        self.sign_tickets: list[str] = []
+        self.ocr_posts = 0
+
+    def __call__(self, environ: dict[str, Any], start_response: Any) -> Any:
+        path = environ.get("PATH_INFO", "")
+        query = dict(urllib.parse.parse_qsl(environ.get("QUERY_STRING", "")))
+        if path == OCR and environ["REQUEST_METHOD"] == "POST":
+            self.ocr_posts += 1
+        if self.accept_any_sign and self.sign_tickets:
+            self._resign(environ, path, query)
+        captured: dict[str, Any] = {}
+
+        def capture(status: str, headers: list[tuple[str, str]], exc_info: Any = None) -> Any:
+            captured.update(status=status, headers=headers)
+            return lambda data: None
+
+        chunks = self.app(environ, capture)
+        try:
+            payload = b"".join(chunks)
+        finally:
+            getattr(chunks, "close", lambda: None)()
+        try:
+            body = json.loads(payload)
+        except ValueError:
+            body = None
+        if isinstance(body, dict):
+            self._remember(path, query, body)
+            if self.mutate is not None:
+                self.mutate(self, path, body)
+            payload = json.dumps(body, ensure_ascii=False).encode("utf-8")
+        headers = [(k, v) for k, v in captured["headers"] if k.lower() != "content-length"]
+        start_response(captured["status"], headers + [("Content-Length", str(len(payload)))])
+        return [payload]
+
+    def _remember(self, path: str, query: dict[str, str], body: dict[str, Any]) -> None:
+        if isinstance(body.get("access_token"), str):
+            self.credentials.add(body["access_token"])
+        for ticket in body.get("tickets") or []:
+            self.credentials.add(ticket["value"])
+            if path == TICKET and query.get("type") == "SIGN":
+                self.sign_tickets.append(ticket["value"])
+
+    def _resign(self, environ: dict[str, Any], path: str, query: dict[str, str]) -> None:
+        ticket = self.sign_tickets[-1]
+        if path == OCR:
+            length = int(environ.get("CONTENT_LENGTH") or 0)
+            body = json.loads(environ["wsgi.input"].read(length))
+            body["sign"] = signing.request_sign(body["appId"], body["orderNo"], body["nonce"],
+                                                body["version"], ticket)
+            data = json.dumps(body).encode("utf-8")
+            environ["wsgi.input"] = io.BytesIO(data)
+            environ["CONTENT_LENGTH"] = str(len(data))
+        elif path == RESULT:
+            query["sign"] = signing.request_sign(query["app_id"], query["order_no"], query["nonce"],
+                                                 query["version"], ticket)
+            environ["QUERY_STRING"] = urllib.parse.urlencode(query)
+
+
+# -- the breaks --------------------------------------------------------------------------------
+
+
+def _ocr_result(path: str, body: dict[str, Any]) -> dict[str, Any] | None:
+    result = body.get("result")
+    return result if path in (OCR, RESULT) and isinstance(result, dict) else None
+
+
+def clarity_as_number(target: BrokenTarget, path: str, body: dict[str, Any]) -> None:
+    if path == OCR and (result := _ocr_result(path, body)):
+        result["clarity"] = int(result["clarity"])
+
+
+def without_ocr_id(target: BrokenTarget, path: str, body: dict[str, Any]) -> None:
+    if path == OCR and (result := _ocr_result(path, body)):
+        del result["ocrId"]
+
+
+def wrong_check_digit(target: BrokenTarget, path: str, body: dict[str, Any]) -> None:
+    if (result := _ocr_result(path, body)) and "idcard" in result:
+        idcard = result["idcard"]
+        result["idcard"] = idcard[:17] + ("0" if idcard[17] != "0" else "1")
+
+
+def sex_flipped(target: BrokenTarget, path: str, body: dict[str, Any]) -> None:
+    if (result := _ocr_result(path, body)) and "sex" in result:
+        result["sex"] = "女" if result["sex"] == "男" else "男"
+
+
+def emblem_without_valid_date(target: BrokenTarget, path: str, body: dict[str, Any]) -> None:
+    if path == OCR and (result := _ocr_result(path, body)):
+        result.pop("validDate", None)
+
+
+def images_altered(target: BrokenTarget, path: str, body: dict[str, Any]) -> None:
+    if path == RESULT and (result := _ocr_result(path, body)):
+        for key in ("frontPhoto", "backPhoto"):
+            if result.get(key):
+                data = bytearray(base64.b64decode(result[key]))
+                data[-3] ^= 0xFF
+                result[key] = base64.b64encode(bytes(data)).decode("ascii")
+
+
+def code_as_number(target: BrokenTarget, path: str, body: dict[str, Any]) -> None:
+    body["code"] = int(body["code"])
+
+
+def nonce_ticket_expire_time_garbled(target: BrokenTarget, path: str, body: dict[str, Any]) -> None:
+    """Breaks a field no check looks at by name: only the schema check of every answer sees it."""
+    for ticket in body.get("tickets") or []:
+        if ticket.get("expire_in", 0) <= 120:
+            ticket["expire_time"] = "in two minutes"
+
+
+def error_time_garbled(target: BrokenTarget, path: str, body: dict[str, Any]) -> None:
+    if body.get("code") != "0":
+        body["transactionTime"] = "now"
+
+
+def leaky_errors(target: BrokenTarget, path: str, body: dict[str, Any]) -> None:
+    """Error answers that quote the secret, a live token and an ID number in their msg."""
+    if body.get("code") != "0":
+        token = next(iter(sorted(target.credentials)), "")
+        body["msg"] = f"bad request {DEFAULT_SECRET} {token} {LEAKED_ID}"
+
+
+# (id, target factory, failing check, what its failure must say)
+BREAKS = [
+    ("field-of-wrong-type", lambda: BrokenTarget(clarity_as_number),
+     "test_portrait_answer_matches_schema", "result.clarity must be of type string"),
+    ("missing-required-field", lambda: BrokenTarget(without_ocr_id),
+     "test_portrait_answer_matches_schema", "'ocrId' is a required property"),
+    ("wrong-check-digit", lambda: BrokenTarget(wrong_check_digit),
+     "test_portrait_id_number_invariants", "wrong check digit"),
+    ("sex-disagrees-with-number", lambda: BrokenTarget(sex_flipped),
+     "test_portrait_id_number_invariants", "17th digit means"),
+    ("sign-check-accepts-anything", lambda: BrokenTarget(accept_any_sign=True),
+     "test_wrong_sign_is_refused_with_400101", "a wrong sign was answered ('0'"),
+    ("emblem-without-validDate", lambda: BrokenTarget(emblem_without_valid_date),
+     "test_emblem_image_comes_back_as_the_emblem_side", "emblem answer lacks validDate"),
+    ("images-do-not-round-trip", lambda: BrokenTarget(images_altered),
+     "test_images_round_trip[portrait]", "frontPhoto is not the portrait image sent, byte for byte"),
+    ("code-as-number", lambda: BrokenTarget(code_as_number),
+     "test_portrait_answer_matches_schema", "code must be of type string"),
+    ("answer-off-schema-where-no-check-looks", lambda: BrokenTarget(nonce_ticket_expire_time_garbled),
+     "test_nonce_ticket_is_fresh_per_use", "tickets.0.expire_time violates pattern"),
+    # Inside a check of a mock choice, which a live target only observes, a broken schema still
+    # fails: the schema is documented.
+    ("off-schema-inside-a-mock-choice-check", lambda: BrokenTarget(error_time_garbled),
+     "test_wrong_secret_is_400101", "transactionTime violates pattern"),
+    ("errors-quote-credentials", lambda: BrokenTarget(leaky_errors),
+     "test_wrong_sign_is_refused_with_400101", "<redacted>"),
+]
+
+
+# -- running the suite -------------------------------------------------------------------------
+
+
+@pytest.fixture(scope="module")
+def card_images() -> tuple[Path, Path]:
+    """The default pack's first recognised portrait and emblem images, given as a live run's
+    own photos would be."""
+    pack = load_fixture_pack()
+    front, back = first_recognised(pack, "portrait"), first_recognised(pack, "emblem")
+    assert front is not None and back is not None, "the default fixture pack is missing"
+    return front.image, back.image
+
+
+def run_suite(pytester: pytest.Pytester, base_url: str, images: tuple[Path, Path],
+              *extra: str) -> pytest.RunResult:
+    return pytester.runpytest_inprocess(
+        str(SUITE_DIR), "--base-url", base_url, "--target-is-live",
+        "--app-id", DEFAULT_APP_ID, "--secret", DEFAULT_SECRET,
+        "--portrait-image", str(images[0]), "--emblem-image", str(images[1]),
+        "--junit-xml", str(pytester.path / "report.xml"), *extra,
+    )
+
+
+def assert_nothing_leaked(output: str, report: str, target: BrokenTarget) -> None:
+    for text, where in ((output, "terminal output"), (report, "JUnit report")):
+        assert DEFAULT_SECRET not in text, f"the secret appears in the {where}"
+        # A prefix is enough to count: a report that cuts a value short still leaks it.
+        leaked = [v for v in target.credentials | {DEFAULT_SECRET} if v[:12] in text]
+        assert not leaked, f"{len(leaked)} secret/token/ticket values appear in the {where}"
+        assert not _UNMASKED_ID.search(text), f"an unmasked ID number appears in the {where}"
+
+
+@pytest.mark.parametrize(("factory", "check", "says"), [b[1:] for b in BREAKS],
+                         ids=[b[0] for b in BREAKS])
+def test_suite_fails_against_a_broken_target(
+    pytester: pytest.Pytester, card_images: tuple[Path, Path], factory: Callable[[], BrokenTarget],
+    check: str, says: str,
+) -> None:
+    target = factory()
+    with MockServer(app=target) as server:
+        result = run_suite(pytester, server.base_url, card_images)
+    output = result.stdout.str()
+    assert result.ret == pytest.ExitCode.TESTS_FAILED, output[-3000:]
+    failed = [line for line in output.splitlines() if line.startswith("FAILED")]
+    assert any(check in line for line in failed), (
+        f"{check} did not fail; failures: {failed}"
+    )
+    assert says in output, f"the failure output does not say {says!r}"
+    assert_nothing_leaked(output, (pytester.path / "report.xml").read_text(encoding="utf-8"), target)
+
+
+def test_the_unbroken_mock_passes_as_a_live_target(
+    pytester: pytest.Pytester, card_images: tuple[Path, Path]
+) -> None:
+    """The control for the cases above: the same run against the same layer breaking nothing
+    passes, with every documented check asserted and within the default call budget."""
+    target = BrokenTarget()
+    with MockServer(app=target) as server:
+        result = run_suite(pytester, server.base_url, card_images)
+    output = result.stdout.str()
+    assert result.ret == pytest.ExitCode.OK, output[-3000:]
+    assert "not the mock: only the documented contract is asserted" in output
+    assert re.search(r"\b5 billable OCR calls \(cap 6\)", output)
+    assert target.ocr_posts == 5
+    assert_nothing_leaked(output, (pytester.path / "report.xml").read_text(encoding="utf-8"), target)
+
+
+def test_max_calls_caps_what_the_target_receives(
+    pytester: pytest.Pytester, card_images: tuple[Path, Path]
+) -> None:
+    target = BrokenTarget()
+    with MockServer(app=target) as server:
+        result = run_suite(pytester, server.base_url, card_images, "--max-calls", "2")
+    output = result.stdout.str()
+    assert target.ocr_posts == 2
+    assert result.ret == pytest.ExitCode.OK, output[-3000:]
+    assert "2 billable OCR calls (cap 2)" in output
+    assert "--max-calls 2: the budget of billable OCR calls is spent" in output
+
+
+def test_observations_against_live_are_reported_not_failed(
+    pytester: pytest.Pytester, card_images: tuple[Path, Path]
+) -> None:
+    """A target whose bizSeqNo has another structure (the docs leave it open) passes, and the
+    difference is printed as an observation."""
+
+    def other_biz_seq_no(target: BrokenTarget, path: str, body: dict[str, Any]) -> None:
+        for scope in (body, body.get("result") or {}):
+            if "bizSeqNo" in scope:
+                scope["bizSeqNo"] = "9" * 32
+
+    with MockServer(app=BrokenTarget(other_biz_seq_no)) as server:
+        result = run_suite(pytester, server.base_url, card_images)
+    output = result.stdout.str()
+    assert result.ret == pytest.ExitCode.OK, output[-3000:]
+    assert "observations (the target differs from the mock's choice; never failed):" in output
+    assert "test_biz_seq_no_structure[portrait]: " in output
+    # Asserted against the mock, the same difference fails.
+    with MockServer(app=BrokenTarget(other_biz_seq_no)) as server:
+        as_mock = pytester.runpytest_inprocess(str(SUITE_DIR), "--base-url", server.base_url,
+                                               "--target-is-mock", "--portrait-image",
+                                               str(card_images[0]), "--emblem-image",
+                                               str(card_images[1]), "-k", "biz_seq_no")
+    assert as_mock.ret == pytest.ExitCode.TESTS_FAILED
+
+
+def test_a_live_target_without_images_is_a_usage_error(pytester: pytest.Pytester) -> None:
+    result = pytester.runpytest_inprocess(
+        str(SUITE_DIR), "--base-url", "http://127.0.0.1:9", "--target-is-live",
+        "--app-id", "IDA00001", "--secret", "s" * 64,
+    )
+    assert result.ret == pytest.ExitCode.USAGE_ERROR
+    assert "pass --portrait-image and --emblem-image" in result.stderr.str()
