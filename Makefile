@@ -15,7 +15,7 @@ serve: $(STAMP)
 	$(BIN)/idcard-mock serve
 
 test: $(STAMP)
-	$(BIN)/ruff check mock_server tests bench
+	$(BIN)/ruff check mock_server tests bench contract_tests
 	$(BIN)/pytest -q
 
 bench: $(STAMP)

@@ -4,7 +4,7 @@ from __future__ import annotations
 
 from dataclasses import dataclass
 
-from mock_server.clock import Clock, SystemClock
+from mock_server.clock import Clock, StoreClock
 from mock_server.ids import IdSource
 from mock_server.service import KycService
 from mock_server.settings import Settings
@@ -23,7 +23,8 @@ class Backend:
     def build(
         cls, settings: Settings, clock: Clock | None = None, ids: IdSource | None = None
     ) -> Backend:
-        clock = clock or SystemClock()
         ids = ids or IdSource()
         store = Store(settings.db)
+        # By default system time plus the offset `POST /_mock/clock/advance` keeps in the store.
+        clock = clock or StoreClock(store)
         return cls(settings, clock, ids, store, KycService(settings, store, clock, ids))

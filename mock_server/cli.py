@@ -3,13 +3,18 @@
 from __future__ import annotations
 
 import sys
+from typing import TYPE_CHECKING
 
 import click
 
 from mock_server import signing
+from mock_server.fixtures import DEFAULT_AS_OF, DEFAULT_INVALID_SHARE
 from mock_server.recognizer import SIDES
 from mock_server.settings import DEFAULT_APP_ID, DEFAULT_SECRET, Settings, parse_app
 from mock_server.store import DEFAULT_DB, Store
+
+if TYPE_CHECKING:
+    from mock_server.fixtures.pack import FixturePack
 
 
 def _apps(ctx: click.Context, param: click.Parameter, value: tuple[str, ...]) -> dict[str, str]:
@@ -69,7 +74,28 @@ def main() -> None:
     envvar="IDCARD_MOCK_ACCEPT_DATA_URL",
     help="Accept a data:image/...;base64, prefix on idcardStr.",
 )
-def serve(host, port, db, apps, workers, strict, default_side, accept_data_url) -> None:
+@click.option(
+    "--admin-token",
+    envvar="IDCARD_MOCK_ADMIN_TOKEN",
+    default=None,
+    help="Let non-loopback callers that carry this token use the /_mock/ admin surface.",
+)
+@click.option(
+    "--fixtures",
+    "fixture_dirs",
+    multiple=True,
+    type=click.Path(exists=True, file_okay=False),
+    envvar="IDCARD_MOCK_FIXTURES",
+    help="A fixture pack whose images get exactly their manifest's answers (repeatable).",
+)
+@click.option(
+    "--default-fixtures/--no-default-fixtures",
+    default=True,
+    envvar="IDCARD_MOCK_DEFAULT_FIXTURES",
+    help="Also load the fixture pack shipped with the mock.",
+)
+def serve(host, port, db, apps, workers, strict, default_side, accept_data_url, fixture_dirs,
+          default_fixtures, admin_token) -> None:
     """Serve the mock on HOST:PORT with a production WSGI server."""
     from mock_server.server import serve as run
 
@@ -83,22 +109,189 @@ def serve(host, port, db, apps, workers, strict, default_side, accept_data_url) 
         strict=strict,
         default_side=default_side,
         accept_data_url=accept_data_url,
+        fixture_dirs=tuple(fixture_dirs),
+        default_fixtures=default_fixtures,
+        admin_token=admin_token or None,
     )
+    packs = _fixture_packs(settings)
     if db != ":memory:":
         Store(db).close()  # create the schema once, before the workers race to do it
     click.echo(f"idcard-mock on http://{host}:{port}  db={db}  workers={workers}")
     for app_id, secret in settings.apps.items():
         shown = secret if (app_id, secret) == (DEFAULT_APP_ID, DEFAULT_SECRET) else "<given>"
         click.echo(f"  app {app_id}  secret {shown}")
+    for pack in packs:
+        click.echo(f"  fixtures {pack.directory}  ({len(pack.entries)} images)")
     sys.stdout.flush()
     run(settings, host, port, workers)
 
 
-@main.command("sign")
+def _fixture_packs(settings: Settings) -> list[FixturePack]:
+    """Load the packs once before the workers start, so a broken pack is a clear start-up error."""
+    from mock_server.fixtures.generate import PackError
+    from mock_server.fixtures.pack import load_packs
+
+    try:
+        return load_packs(settings)
+    except PackError as error:
+        raise click.BadParameter(str(error), param_hint="--fixtures") from None
+
+
+@main.group()
+def fixtures() -> None:
+    """Fixture packs: seeded identities, card images and the exact answers the mock gives."""
+
+
+@fixtures.command("generate")
+@click.option("--count", required=True, type=click.IntRange(min=1), help="Entries (images) to write.")
+@click.option("--seed", required=True, type=int, help="Same seed, same pack, on any day.")
+@click.option("--out", required=True, type=click.Path(file_okay=False),
+              help="New or empty folder for manifest.json and images/.")
+@click.option("--as-of", type=click.DateTime(formats=["%Y-%m-%d"]), default=DEFAULT_AS_OF.isoformat(),
+              help="Day the cards are valid on (never today, so packs do not drift).")
+@click.option("--invalid-share", type=click.FloatRange(0.0, 1.0), default=DEFAULT_INVALID_SHARE,
+              help="Share of entries that are invalid or recognised with warnings.")
+def fixtures_generate(count, seed, out, as_of, invalid_share) -> None:
+    """Write a fixture pack: OUT/manifest.json plus one JPEG per entry."""
+    from mock_server.fixtures.generate import PackError, PackGenerator, write_pack
+    from mock_server.fixtures.render import font_note
+
+    note = font_note()
+    if note:
+        click.echo(f"warning: {note}", err=True)
+    generator = PackGenerator(seed, as_of.date(), invalid_share)
+    try:
+        with click.progressbar(length=count, label="rendering", file=sys.stderr,
+                               hidden=count <= 10) as bar:
+            manifest = write_pack(out, count, generator, progress=bar.update)
+    except PackError as error:
+        raise click.ClickException(str(error)) from None
+    failing = sum(1 for e in manifest["entries"] if e["code"] != "0")
+    warned = sum(1 for e in manifest["entries"] if e["code"] == "0" and e["variant"] != "clean")
+    click.echo(f"wrote {count} entries to {out} ({failing} failing, {warned} with warnings)")
+
+
+class _SignGroup(click.Group):
+    """`sign VALUES...` is `sign values VALUES...`, the form the command always had."""
+
+    def parse_args(self, ctx: click.Context, args: list[str]) -> list[str]:
+        if args and args[0] not in self.commands and args[0] not in ctx.help_option_names:
+            args = ["values", *args]
+        return super().parse_args(ctx, args)
+
+
+@main.group("sign", cls=_SignGroup)
+def sign_group() -> None:
+    """Compute a sign (`sign VALUES...`) or explain why one does not verify (`sign explain`)."""
+
+
+@sign_group.command("values")
 @click.argument("values", nargs=-1, required=True)
 def sign_command(values: tuple[str, ...]) -> None:
     """Print the sign of VALUES: SHA-1 of the sorted, concatenated values, uppercase hex."""
     click.echo(signing.sign(values))
+
+
+def _pairs(ctx: click.Context, param: click.Parameter, value: tuple[str, ...]) -> list[tuple[str, str]]:
+    pairs = []
+    for item in value:
+        key, sep, rest = item.partition("=")
+        if not sep or not key:
+            raise click.BadParameter(f"expected KEY=VALUE, got {item!r}")
+        pairs.append((key, rest))
+    return pairs
+
+
+@sign_group.command("explain")
+@click.option("--app-id", required=True)
+@click.option("--order-no", required=True)
+@click.option("--nonce", required=True)
+@click.option("--version", "version_", default="1.0.0")
+@click.option("--ticket", required=True, help="The SIGN ticket the sign should have used.")
+@click.option("--sign", "given", required=True, help="The sign to explain.")
+@click.option("--user-id", default=None, help="The request's userId, if it sent one.")
+@click.option("--field", "fields", multiple=True, callback=_pairs, metavar="KEY=VALUE",
+              help="Another request field the client may have signed (repeatable).")
+@click.option("--nonce-ticket", multiple=True, help="A NONCE ticket the client had (repeatable).")
+@click.option("--expired-ticket", multiple=True, help="An expired SIGN ticket (repeatable).")
+@click.option("--previous", multiple=True, callback=_pairs, metavar="ORDERNO=NONCE",
+              help="An earlier request's orderNo and nonce (repeatable).")
+def sign_explain(app_id, order_no, nonce, version_, ticket, given, user_id, fields, nonce_ticket,
+                 expired_ticket, previous) -> None:
+    """Recompute the common signing mistakes until one reproduces SIGN; exit 0 if it is correct."""
+    from mock_server import explain
+
+    request = explain.SignedRequest(app_id, order_no, nonce, version_, given, user_id, dict(fields))
+    tickets = [explain.TicketCandidate(ticket)]
+    tickets += [explain.TicketCandidate(t, "nonce-ticket") for t in nonce_ticket]
+    tickets += [explain.TicketCandidate(t, "expired-ticket") for t in expired_ticket]
+    diagnosis = explain.diagnose(request, tickets, previous)
+    expected = signing.request_sign(app_id, order_no, nonce, version_, ticket)
+    click.echo(explain.report(request, diagnosis, expected))
+    sys.exit(0 if diagnosis.correct else 1)
+
+
+@main.command("scenarios")
+@click.option("--markdown", is_flag=True, help="The README's table.")
+@click.option("--update-readme", type=click.Path(exists=True, dir_okay=False), metavar="README",
+              help="Rewrite the scenarios block of README (between its scenarios markers).")
+def scenarios_command(markdown: bool, update_readme: str | None) -> None:
+    """List the scenarios (X-Mock-Scenario, POST /_mock/scenarios/next, image markers)."""
+    from mock_server import scenarios
+
+    if update_readme:
+        scenarios.update_readme(update_readme)
+        click.echo(f"updated the scenarios block of {update_readme}")
+    elif markdown:
+        click.echo(scenarios.markdown_table(), nl=False)
+    else:
+        for s in scenarios.CATALOGUE_SCENARIOS.values():
+            click.echo(f"{s.name:<32} {s.code or '-':<9} {s.description}")
+
+
+@main.command("contract", context_settings={"ignore_unknown_options": True})
+@click.option("--base-url", metavar="URL", envvar="IDCARD_MOCK_CONTRACT_BASE_URL",
+              help="Service to test. Default: a mock started in-process on a free port.")
+@click.option("--app-id", metavar="ID", envvar="IDCARD_MOCK_CONTRACT_APP_ID")
+@click.option("--secret", metavar="SECRET", envvar="IDCARD_MOCK_CONTRACT_SECRET",
+              help="App secret (or the IDCARD_MOCK_CONTRACT_SECRET environment variable).")
+@click.option("--portrait-image", type=click.Path(exists=True, dir_okay=False),
+              envvar="IDCARD_MOCK_CONTRACT_PORTRAIT_IMAGE",
+              help="Portrait-side photo. Default: the fixture pack's (mock only).")
+@click.option("--emblem-image", type=click.Path(exists=True, dir_okay=False),
+              envvar="IDCARD_MOCK_CONTRACT_EMBLEM_IMAGE",
+              help="Emblem-side photo; it must come back as the emblem side.")
+@click.option("--junit-xml", type=click.Path(dir_okay=False), help="Write a JUnit XML report.")
+@click.option("--max-calls", type=click.IntRange(0), envvar="IDCARD_MOCK_CONTRACT_MAX_CALLS",
+              help="Cap on billable OCR calls against a target that is not the mock [default: 6].")
+@click.option("--target-is-mock/--target-is-live", default=None, show_default=False,
+              help="Say what the target is instead of probing its /_mock/health.")
+@click.argument("pytest_args", nargs=-1, type=click.UNPROCESSED)
+def contract_command(base_url, app_id, secret, portrait_image, emblem_image, junit_xml, max_calls,
+                     target_is_mock, pytest_args) -> None:
+    """Run the contract suite against a target; exit status is pytest's (non-zero on any failure).
+
+    Extra PYTEST_ARGS (after --) go to pytest, e.g. `-- -k ocr_result -v`. See docs/contract.md.
+    """
+    import os
+
+    import pytest
+
+    from contract_tests import SUITE_DIR
+
+    # `-p idcard_mock` loads the plugin even where pytest's plugin autoload is disabled.
+    args = [str(SUITE_DIR), "-p", "idcard_mock"]
+    for flag, value in (("--base-url", base_url), ("--app-id", app_id),
+                        ("--portrait-image", portrait_image), ("--emblem-image", emblem_image),
+                        ("--junit-xml", junit_xml), ("--max-calls", max_calls)):
+        if value is not None:
+            args += [flag, str(value)]
+    if target_is_mock is not None:
+        args.append("--target-is-mock" if target_is_mock else "--target-is-live")
+    if secret is not None:
+        # Through the environment, not argv: nothing that echoes arguments can show it.
+        os.environ["IDCARD_MOCK_CONTRACT_SECRET"] = secret
+    sys.exit(int(pytest.main(args + list(pytest_args))))
 
 
 if __name__ == "__main__":

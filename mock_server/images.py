@@ -2,7 +2,6 @@
 
 from __future__ import annotations
 
-import base64
 import binascii
 import hashlib
 import io
@@ -55,7 +54,8 @@ def decode_base64(text: str, *, accept_data_url: bool = False) -> bytes:
 
 def _b64(text: str) -> bytes:
     padded = text + "=" * (-len(text) % 4)
-    data = base64.b64decode(padded, validate=True)
+    # What base64.b64decode(padded, validate=True) does, minus its ASCII copy of the text (20 MB).
+    data = binascii.a2b_base64(padded, strict_mode=True)
     if not data:
         raise ValueError("empty")
     return data

@@ -16,6 +16,8 @@ from mock_server import envelope, schemas
 from mock_server.clock import Clock, compact_time, display_time
 from mock_server.credentials import Credentials
 from mock_server.errors import OCR_FAILURES, ApiError
+from mock_server.explain import OCR_FIELDS, RESULT_FIELDS, FieldNames, SignExplainer
+from mock_server.fixtures.pack import recognizers_for
 from mock_server.ids import IdSource
 from mock_server.images import decode_base64, open_image
 from mock_server.orders import Orders
@@ -28,6 +30,7 @@ from mock_server.recognizer import (
     SyntheticRecognizer,
 )
 from mock_server.regions import native_place
+from mock_server.scenarios import ACCESS_TOKEN, API_TICKET, OCR, OCR_RESULT, Exchange, ScenarioDesk
 from mock_server.settings import Settings
 from mock_server.signing import request_sign, result_sign, signs_equal
 from mock_server.store import Store
@@ -55,6 +58,11 @@ def app_id_of(params: Mapping[str, Any]) -> str:
     return next(params[k] for k in APP_ID_ALIASES if params.get(k) is not None)
 
 
+def app_key_of(params: Mapping[str, Any]) -> str | None:
+    """Which of the app id's names the request used."""
+    return next((k for k in APP_ID_ALIASES if isinstance(params.get(k), str)), None)
+
+
 class KycService:
     def __init__(self, settings: Settings, store: Store, clock: Clock, ids: IdSource) -> None:
         self.settings = settings
@@ -62,16 +70,22 @@ class KycService:
         self.ids = ids
         self.credentials = Credentials(store, clock, ids, settings.apps)
         self.orders = Orders(store)
+        self.scenarios = ScenarioDesk(store)
+        self.explainer = SignExplainer(store, clock, self.credentials.knows, app_key_of)
+        # Fixture packs answer their own images exactly; every other image gets a synthetic person.
         self.recognizer = RecognizerChain(
-            [], SyntheticRecognizer(settings.identity_as_of, settings.default_side)
+            recognizers_for(settings),
+            SyntheticRecognizer(settings.identity_as_of, settings.default_side),
         )
 
     # -- GET /api/oauth2/access_token (§2) ---------------------------------------------------
-    def access_token(self, params: Mapping[str, str]) -> dict[str, Any]:
+    def access_token(self, params: Mapping[str, str], exchange: Exchange | None = None) -> dict[str, Any]:
+        x = exchange or Exchange(ACCESS_TOKEN)
         check_shape("access_token.request.json", dict(params))
-        app_id = self._known_app(app_id_of(params))
+        app_id = x.app_id = self._known_app(app_id_of(params))
         if not self.credentials.secret_matches(app_id, params["secret"]):
             raise ApiError("WRONG_SECRET", f"the secret is not the secret of app {app_id}")
+        self.scenarios.choose(x)
         token = self.credentials.issue_token(app_id)
         now = self.clock.now()
         return envelope.success(
@@ -84,14 +98,16 @@ class KycService:
         )
 
     # -- GET /api/oauth2/api_ticket (§3) -----------------------------------------------------
-    def api_ticket(self, params: Mapping[str, str]) -> dict[str, Any]:
+    def api_ticket(self, params: Mapping[str, str], exchange: Exchange | None = None) -> dict[str, Any]:
+        x = exchange or Exchange(API_TICKET)
         check_shape("api_ticket.request.json", dict(params))
-        app_id = self._known_app(app_id_of(params))
+        app_id = x.app_id = self._known_app(app_id_of(params))
         token = self.credentials.live_token(params["access_token"])
         if token is None or token.app_id != app_id:
             raise ApiError(
                 "INVALID_TOKEN", f"access_token is unknown, expired or not issued to app {app_id}"
             )
+        self.scenarios.choose(x)
         kind = params["type"]
         ticket = self.credentials.issue_ticket(token, kind, params.get("user_id"))
         now = self.clock.now()
@@ -109,21 +125,27 @@ class KycService:
         )
 
     # -- POST /api/paas/idcardocrapp (§7) ----------------------------------------------------
-    def ocr(self, body: Any) -> dict[str, Any]:
-        check_shape("idcardocrapp.request.json", body)
-        app_id = self._known_app(app_id_of(body))
-        order_no = body["orderNo"]
-        signer = self.verify_sign(
-            app_id, body["sign"], order_no=order_no, nonce=body["nonce"], version=body["version"]
-        )
-        image = open_image(
-            decode_base64(body["idcardStr"], accept_data_url=self.settings.accept_data_url)
-        )
+    def ocr(self, body: Any, exchange: Exchange | None = None) -> dict[str, Any]:
+        x = exchange or Exchange(OCR)
+        self._check_signed_shape("idcardocrapp.request.json", body, OCR_FIELDS, x)
+        app_id = x.app_id = self._known_app(app_id_of(body))
+        order_no = x.order_no = body["orderNo"]
+        signer = self._verify(x, body, OCR_FIELDS)
+        self.scenarios.choose(x)
         requested = CARD_TYPES.get(body.get("cardType", ""))
+        native = body.get("getNative") == "1"
+        data = decode_base64(body["idcardStr"], accept_data_url=self.settings.accept_data_url)
+        # Let go of the parsed body before the image is checked and stored: when the caller hands
+        # over its only reference (the HTTP layer does), a 20 MB idcardStr is freed here instead of
+        # staying alive beside the decoded image and SQLite's copies of it.
+        del body
+        image = open_image(data)
+        self.scenarios.choose_from_marker(x, image.marker)
         recognition = self.recognizer.recognize(image, requested)
         if requested is not None and recognition.side != requested:
             spec = ApiError(_WRONG_SIDE[requested], "").spec
             recognition = Recognition(side=recognition.side, code=spec.code)
+        recognition = self.scenarios.recognition(x, recognition)
         now = self.clock.now()
         self.orders.record(app_id, order_no, recognition, image, now)
         if recognition.code != "0":
@@ -143,21 +165,20 @@ class KycService:
             "success": False,
             "sign": result_sign(app_id, order_no, signer.ticket),
         }
-        if body.get("getNative") == "1" and recognition.side == PORTRAIT:
+        if native and recognition.side == PORTRAIT:
             result["nativePlace"] = native_place(recognition.fields["idcard"]) or ""
         answer = envelope.success(self.ids, now, result=result)
         answer["bizSeqNo"] = result["bizSeqNo"]
         return answer
 
     # -- GET /api/server/getOcrResult (§6) ---------------------------------------------------
-    def ocr_result(self, params: Mapping[str, str]) -> dict[str, Any]:
-        check_shape("getOcrResult.request.json", dict(params))
-        app_id = self._known_app(app_id_of(params))
-        order_no = params["order_no"]
-        self.verify_sign(
-            app_id, params["sign"], order_no=order_no, nonce=params["nonce"],
-            version=params["version"],
-        )
+    def ocr_result(self, params: Mapping[str, str], exchange: Exchange | None = None) -> dict[str, Any]:
+        x = exchange or Exchange(OCR_RESULT)
+        self._check_signed_shape("getOcrResult.request.json", dict(params), RESULT_FIELDS, x)
+        app_id = x.app_id = self._known_app(app_id_of(params))
+        order_no = x.order_no = params["order_no"]
+        self._verify(x, params, RESULT_FIELDS)
+        self.scenarios.choose(x)
         sides = self.orders.lookup(app_id, order_no)
         if not sides:
             raise ApiError("ORDER_NOT_FOUND", f"app {app_id} has no order {order_no}")
@@ -207,6 +228,30 @@ class KycService:
             "sign is not SHA-1 of the sorted appId, orderNo, nonce, version and a live SIGN "
             f"ticket of app {app_id}",
         )
+
+    def _check_signed_shape(self, schema: str, request: Any, names: FieldNames, x: Exchange) -> None:
+        try:
+            check_shape(schema, request)
+        except ApiError as error:
+            x.sign = {}
+            raise self.explainer.malformed(error, schema, request, names, x.sign) from None
+
+    def _verify(self, x: Exchange, request: Mapping[str, Any], names: FieldNames) -> SignCheck:
+        """verify_sign, with a diagnosis on failure; the nonce is remembered either way, to
+        recognise it when a later request signs with it again."""
+        signed = names.read(app_key_of(request) or "appId", request)
+        x.sign = {}
+        try:
+            checked = self.verify_sign(
+                signed.app_id, signed.sign, order_no=signed.order_no, nonce=signed.nonce,
+                version=signed.version,
+            )
+        except ApiError as error:
+            raise self.explainer.explained(error, signed, x.sign) from None
+        finally:
+            self.explainer.remember(signed)
+        x.sign["verdict"] = "ok"
+        return checked
 
     def _photos(self, prefix: str, digest: str | None) -> dict[str, str]:
         data = self.orders.image(digest) if digest else None

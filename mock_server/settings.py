@@ -33,3 +33,9 @@ class Settings:
     accept_data_url: bool = False
     # The day synthetic people are generated "as of": fixed, so an image's person never changes.
     identity_as_of: date = date(2026, 1, 1)
+    # Fixture pack folders whose images are answered exactly from their manifests (first wins).
+    fixture_dirs: tuple[str, ...] = ()
+    # Also load the pack shipped with the mock (after fixture_dirs).
+    default_fixtures: bool = True
+    # With a token, the /_mock/ admin surface also answers non-loopback callers that carry it.
+    admin_token: str | None = None
