@@ -6,14 +6,13 @@ No problem text ever carries an ID number in clear (first 6 + ******** + last 4)
 
 from __future__ import annotations
 
-import json
 import re
 from collections.abc import Mapping
 from datetime import date
 from typing import Any
 
 from jsonschema import Draft202012Validator
-from jsonschema.exceptions import ValidationError, relevance
+from jsonschema.exceptions import relevance
 from stdnum.cn import ric
 
 from mock_server import schemas
@@ -68,20 +67,7 @@ def schema_problems(document: str, body: Any, side: str | None = None) -> list[s
     else:
         pointer = ERROR_BRANCH
     errors = sorted(_validator(document, pointer).iter_errors(body), key=relevance, reverse=True)
-    return [f"{where}: {describe(e)}" for e in errors]
-
-
-def describe(error: ValidationError) -> str:
-    """One violation in a line that names the field and never echoes a long value."""
-    where = ".".join(str(p) for p in error.absolute_path) or "the answer"
-    if error.validator == "required":
-        return f"{where}: {error.message}"
-    if error.validator == "type":
-        return f"{where} must be of type {error.validator_value}"
-    rule = json.dumps(error.validator_value, ensure_ascii=False)
-    if len(rule) > 120:
-        rule = rule[:117] + "..."
-    return f"{where} violates {error.validator} {rule}"
+    return [f"{where}: {schemas.describe(e, 'the answer')}" for e in errors]
 
 
 # -- card invariants ---------------------------------------------------------------------------

@@ -47,7 +47,7 @@ from typing import Any, Literal, Protocol
 
 import requests
 
-from mock_server import signing
+from mock_server import masking, signing
 
 __all__ = [
     "API_VERSION",
@@ -89,9 +89,7 @@ _ALNUM = string.ascii_letters + string.digits
 
 def mask_idcard(idcard: str) -> str:
     """First 6 + ******** + last 4: the birth date and sequence never leave in clear."""
-    if len(idcard) != 18:
-        return "*" * len(idcard)
-    return f"{idcard[:6]}********{idcard[-4:]}"
+    return masking.id_number(idcard)
 
 
 # -- errors -------------------------------------------------------------------------------------

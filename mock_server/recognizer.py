@@ -14,11 +14,11 @@ from typing import Protocol
 
 from mock_server.identity import IdentityGenerator
 from mock_server.images import CardImage
+from mock_server.warning_codes import NO_WARNING
 
 PORTRAIT = "portrait"
 EMBLEM = "emblem"
 SIDES = (PORTRAIT, EMBLEM)
-NO_WARNING = "00000000"
 
 # Legacy cardType values (§7): "0" portrait, "1" emblem.
 CARD_TYPES = {"0": PORTRAIT, "1": EMBLEM}

@@ -30,9 +30,11 @@ from collections.abc import Iterator, Mapping
 from dataclasses import dataclass, field
 from typing import Any
 
+from mock_server import warning_codes
 from mock_server.errors import CATALOGUE, OCR_FAILURES, ApiError
-from mock_server.recognizer import NO_WARNING, Recognition
+from mock_server.recognizer import Recognition
 from mock_server.store import Store
+from mock_server.warning_codes import MULTI_WARNING_EXAMPLE, WARNINGS
 
 ACCESS_TOKEN = "access_token"
 API_TICKET = "api_ticket"
@@ -50,18 +52,6 @@ LATENCY, HTTP_ERROR, RESET, EMPTY_BODY, MALFORMED_JSON, STALL = (
     "latency", "http-error", "reset", "empty-body", "malformed-json", "stall",
 )
 
-WARNING_BITS = 8
-# §5c: bit positions, 1-based from the left.
-WARNINGS = {
-    1: ("border-incomplete", "身份证边框不完整", "the card's border is cut off"),
-    2: ("photocopy", "身份证复印件", "the image is a photocopy"),
-    3: ("invalid-validity-date", "身份证日期不合法", "the validity period is not a legal term"),
-    4: ("screen-reshoot", "身份证翻拍件", "the image was photographed off a screen"),
-    5: ("temporary-id", "临时身份证", "the card is a temporary ID"),
-    6: ("occlusion", "身份证框内遮挡", "something covers part of the card"),
-}
-# The documented multi-warning example, 10010100 (§5c).
-MULTI_WARNING_BITS = (1, 4, 6)
 # Below the blur threshold of 50 that Tencent's sibling OCR product uses (§5c; scale undocumented).
 LOW_CLARITY = "35"
 
@@ -108,15 +98,10 @@ class Scenario:
         return text
 
     def multi_warning(self) -> str:
-        return "".join("1" if i in self.bits else "0" for i in range(1, WARNING_BITS + 1))
+        return warning_codes.multi_warning(self.bits)
 
     def warning(self) -> str:
-        """`warning` carries the leftmost bit of `multiWarning` only (assumed: the vendor documents
-        the multi-warning example, not how the single field chooses)."""
-        first = min(self.bits, default=None)
-        return NO_WARNING if first is None else "".join(
-            "1" if i == first else "0" for i in range(1, WARNING_BITS + 1)
-        )
+        return warning_codes.warning(self.bits)
 
     def as_listing(self) -> dict[str, Any]:
         return {"name": self.name, "description": self.description, "code": self.code}
@@ -152,12 +137,12 @@ def _warning_scenarios() -> Iterator[Scenario]:
             f"warning-{slug}", WARNING_KIND, only_ocr,
             f"Recognised with warning bit {bit} set ({text}: {meaning}).", bits=(bit,),
         )
-    labels = "; ".join(WARNINGS[b][1] for b in MULTI_WARNING_BITS)
+    labels = "; ".join(WARNINGS[b][1] for b in MULTI_WARNING_EXAMPLE)
     yield Scenario(
         "warning-multiple", WARNING_KIND, only_ocr,
-        f"Recognised with bits {', '.join(map(str, MULTI_WARNING_BITS))} set at once, the "
+        f"Recognised with bits {', '.join(map(str, MULTI_WARNING_EXAMPLE))} set at once, the "
         f"documented multi-warning example ({labels}).",
-        bits=MULTI_WARNING_BITS,
+        bits=MULTI_WARNING_EXAMPLE,
     )
     yield Scenario(
         "warning-undocumented-bits", WARNING_KIND, only_ocr,

@@ -44,9 +44,10 @@ def first_error(name: str, instance: Any) -> ValidationError | None:
     return best_match(validator(name).iter_errors(instance))
 
 
-def describe(error: ValidationError) -> str:
-    """A short plain-English account of a violation that never echoes a long value (images)."""
-    where = ".".join(str(p) for p in error.absolute_path) or "request"
+def describe(error: ValidationError, whole: str = "request") -> str:
+    """A short plain-English account of a violation that names the field and never echoes a long
+    value (images); `whole` names the instance when the violation is at its top level."""
+    where = ".".join(str(p) for p in error.absolute_path) or whole
     if error.validator == "required":
         return f"{where}: {error.message}"
     if error.validator == "type":

@@ -19,12 +19,11 @@ from mock_server.scenarios import (
     CATALOGUE_SCENARIOS,
     FAULT_KIND,
     OCR_KIND,
-    WARNING_BITS,
     WARNING_KIND,
-    WARNINGS,
     readme_block,
 )
 from mock_server.settings import Settings
+from mock_server.warning_codes import WARNING_BITS, WARNINGS
 from tests.support import VERSION, Flow, card_image, new_order_no
 
 ILLEGAL = ("400101", "不合法的请求")
