@@ -113,8 +113,7 @@ def _sha1(text: str) -> str:
     return hashlib.sha1(text.encode("utf-8")).hexdigest().upper()
 
 
-def _sorted_sign(values: Sequence[str]) -> str:
-    return _sha1("".join(sorted(values)))
+_sorted_sign = documented_sign
 
 
 def _what(request: SignedRequest, value: str, ticket: str) -> str:
