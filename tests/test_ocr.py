@@ -327,3 +327,17 @@ def test_get_ocr_result_checks_its_sign(flow: Flow):
     params["sign"] = request_sign(DEFAULT_APP_ID, order_no, NONCE, VERSION, "wrongticket")
     _, body, _ = flow.get("/api/server/getOcrResult", params)
     assert code_msg(body) == ILLEGAL
+
+
+def test_a_truncated_jpeg_is_66661010(flow: Flow):
+    whole = card_image(27)
+    _, body, response = flow.ocr(whole[: len(whole) * 2 // 3])
+    assert code_msg(body) == ("66661010", "格式有误")
+    assert "truncated" in response.headers["X-Mock-Detail"]
+
+
+def test_a_png_with_a_damaged_chunk_is_66661010(flow: Flow):
+    data = bytearray(card_image(28, fmt="PNG"))
+    data[len(data) // 2] ^= 0xFF
+    _, body, _ = flow.ocr(bytes(data))
+    assert code_msg(body) == ("66661010", "格式有误")
