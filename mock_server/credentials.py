@@ -14,6 +14,16 @@ from mock_server.store import Store
 SIGN = "SIGN"
 NONCE = "NONCE"
 
+# What a ticket is to a server-side sign of its app: LIVE verifies, every other status does not.
+LIVE = "live"
+TICKET_STATUSES = {
+    "nonce-ticket": "a NONCE ticket (server calls need a SIGN ticket)",
+    "expired-nonce-ticket": "an expired NONCE ticket (server calls need a SIGN ticket)",
+    "ticket-of-expired-token": "a SIGN ticket whose access_token has expired",
+    "expired-ticket": "an expired SIGN ticket",
+    "other-app-ticket": "a SIGN ticket of another app",
+}
+
 
 @dataclass(frozen=True)
 class Credential:
@@ -122,9 +132,10 @@ class Credentials:
         )
         return [r["value"] for r in rows]
 
-    def unusable_tickets(self, app_id: str, limit: int = 64) -> list[tuple[str, str]]:
-        """(value, reason) for tickets a client may have signed with by mistake: the app's dead
-        or NONCE tickets and other apps' live SIGN tickets; newest first, bounded."""
+    def recent_tickets(self, app_id: str, limit: int = 64) -> list[tuple[str, str]]:
+        """(value, status) of the tickets a client of `app_id` may have signed with, newest first,
+        bounded: the app's own tickets of either kind, live or dead, and other apps' live SIGN
+        tickets. The status is LIVE or a key of TICKET_STATUSES."""
         now = self._clock.now()
         rows = self._store.query(
             "SELECT t.value, t.app_id, t.kind, t.expires_at, k.expires_at AS token_expires "
@@ -136,14 +147,14 @@ class Credentials:
         found = []
         for r in rows:
             if r["app_id"] != app_id:
-                reason = "a SIGN ticket of another app"
+                status = "other-app-ticket"
             elif r["kind"] == NONCE:
-                reason = "a NONCE ticket (server calls need a SIGN ticket)"
+                status = "nonce-ticket" if r["expires_at"] > now else "expired-nonce-ticket"
             elif r["token_expires"] <= now:
-                reason = "a SIGN ticket whose access_token has expired"
+                status = "ticket-of-expired-token"
             elif r["expires_at"] <= now:
-                reason = "an expired SIGN ticket"
+                status = "expired-ticket"
             else:
-                continue
-            found.append((r["value"], reason))
+                status = LIVE
+            found.append((r["value"], status))
         return found

@@ -31,14 +31,13 @@ from typing import Any
 from urllib.parse import quote, quote_plus
 
 from mock_server import masking, schemas
-from mock_server.clock import Clock
+from mock_server.credentials import LIVE, Credentials
 from mock_server.errors import ApiError
 from mock_server.signing import sign as documented_sign
 from mock_server.store import Store
 
 DIAGNOSIS_HEADER = "X-Mock-Sign-Diagnosis"
 
-LIVE = "live"
 # Why a ticket that reproduces the sign is the wrong one.
 TICKET_MISTAKES = {
     "nonce-ticket": "the sign was made with a NONCE ticket; idcardocrapp and getOcrResult take a "
@@ -296,37 +295,16 @@ class SignExplainer:
     TICKETS = 64
 
     def __init__(
-        self, store: Store, clock: Clock, knows: Callable[[str], bool],
+        self, store: Store, credentials: Credentials,
         app_key: Callable[[Mapping[str, Any]], str | None],
     ) -> None:
         self._store = store
-        self._clock = clock
-        self._knows = knows
+        self._credentials = credentials
         self._app_key = app_key
 
     def tickets(self, app_id: str) -> list[TicketCandidate]:
-        now = self._clock.now()
-        rows = self._store.query(
-            "SELECT t.value, t.app_id, t.kind, t.expires_at, k.expires_at AS token_expires "
-            "FROM tickets t JOIN tokens k ON k.value = t.token "
-            "WHERE t.app_id = ? OR (t.kind = 'SIGN' AND t.expires_at > ?) "
-            "ORDER BY t.issued_at DESC LIMIT ?",
-            (app_id, now, self.TICKETS),
-        )
-        found = []
-        for r in rows:
-            if r["app_id"] != app_id:
-                status = "other-app-ticket"
-            elif r["kind"] != "SIGN":
-                status = "nonce-ticket" if r["expires_at"] > now else "expired-nonce-ticket"
-            elif r["token_expires"] <= now:
-                status = "ticket-of-expired-token"
-            elif r["expires_at"] <= now:
-                status = "expired-ticket"
-            else:
-                status = LIVE
-            found.append(TicketCandidate(r["value"], status))
-        return found
+        return [TicketCandidate(value, status)
+                for value, status in self._credentials.recent_tickets(app_id, self.TICKETS)]
 
     def previous(self, app_id: str) -> list[tuple[str, str]]:
         rows = self._store.query(
@@ -373,7 +351,7 @@ class SignExplainer:
         if schemas.first_error(schema, {**request, "sign": "0" * 40}) is not None:
             return error
         app_key = self._app_key(request)
-        if app_key is None or not self._knows(request[app_key]):
+        if app_key is None or not self._credentials.knows(request[app_key]):
             return error
         diagnosis = self.diagnose(names.read(app_key, request))
         verdicts.update(verdict="malformed", **diagnosis.as_json())

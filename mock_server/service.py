@@ -14,7 +14,7 @@ from typing import Any
 
 from mock_server import envelope, schemas
 from mock_server.clock import Clock, compact_time, display_time
-from mock_server.credentials import Credentials
+from mock_server.credentials import LIVE, TICKET_STATUSES, Credentials
 from mock_server.errors import OCR_FAILURES, ApiError
 from mock_server.explain import OCR_FIELDS, RESULT_FIELDS, FieldNames, SignExplainer
 from mock_server.fixtures.pack import recognizers_for
@@ -71,7 +71,7 @@ class KycService:
         self.credentials = Credentials(store, clock, ids, settings.apps)
         self.orders = Orders(store)
         self.scenarios = ScenarioDesk(store)
-        self.explainer = SignExplainer(store, clock, self.credentials.knows, app_key_of)
+        self.explainer = SignExplainer(store, self.credentials, app_key_of)
         # Fixture packs answer their own images exactly; every other image gets a synthetic person.
         self.recognizer = RecognizerChain(
             recognizers_for(settings),
@@ -220,9 +220,11 @@ class KycService:
         for ticket in self.credentials.live_sign_tickets(app_id):
             if signs_equal(request_sign(app_id, order_no, nonce, version, ticket), given):
                 return SignCheck(app_id, ticket)
-        for ticket, reason in self.credentials.unusable_tickets(app_id):
-            if signs_equal(request_sign(app_id, order_no, nonce, version, ticket), given):
-                raise ApiError("INVALID_TICKET", f"the sign was made with {reason}")
+        for ticket, status in self.credentials.recent_tickets(app_id):
+            if status != LIVE and signs_equal(
+                request_sign(app_id, order_no, nonce, version, ticket), given
+            ):
+                raise ApiError("INVALID_TICKET", f"the sign was made with {TICKET_STATUSES[status]}")
         raise ApiError(
             "SIGN_MISMATCH",
             "sign is not SHA-1 of the sorted appId, orderNo, nonce, version and a live SIGN "

@@ -274,3 +274,10 @@ def test_cli_knows_other_tickets_and_earlier_nonces():
 def test_sign_values_still_prints_a_sign():
     result = CliRunner().invoke(main, ["sign", "a", "b", "c"])
     assert result.exit_code == 0 and result.output.strip() == sign(["a", "b", "c"])
+
+
+def test_every_ticket_status_has_a_diagnosis():
+    from mock_server.credentials import TICKET_STATUSES
+    from mock_server.explain import TICKET_MISTAKES
+
+    assert set(TICKET_MISTAKES) == set(TICKET_STATUSES)
