@@ -5,6 +5,7 @@ from __future__ import annotations
 from dataclasses import dataclass, field
 from datetime import date
 
+from mock_server.fixtures import DEFAULT_AS_OF
 from mock_server.recognizer import PORTRAIT
 from mock_server.store import DEFAULT_DB
 
@@ -32,7 +33,7 @@ class Settings:
     # Accept a `data:image/...;base64,` prefix on idcardStr (the vendor is assumed not to).
     accept_data_url: bool = False
     # The day synthetic people are generated "as of": fixed, so an image's person never changes.
-    identity_as_of: date = date(2026, 1, 1)
+    identity_as_of: date = DEFAULT_AS_OF
     # Fixture pack folders whose images are answered exactly from their manifests (first wins).
     fixture_dirs: tuple[str, ...] = ()
     # Also load the pack shipped with the mock (after fixture_dirs).
