@@ -98,3 +98,21 @@ def test_the_server_output_never_shows_secrets_tokens_or_signs(tmp_path):
     assert "GET /api/oauth2/access_token" in log and "POST /api/paas/idcardocrapp" in log
     for secret in (flow.secret, flow.token, flow.ticket, "sign="):
         assert secret not in log
+
+
+@pytest.mark.parametrize("chunked", [False, True], ids=["content-length", "chunked"])
+def test_an_oversized_body_is_refused_over_the_wire(served, chunked):
+    from mock_server.limits import MAX_BODY_BYTES
+
+    size = MAX_BODY_BYTES + (1 << 20)
+    chunk = b" " * (1 << 20)
+
+    def stream():
+        for _ in range(size // len(chunk)):
+            yield chunk
+
+    data = stream() if chunked else b" " * size
+    response = requests.post(f"{served.base}/api/paas/idcardocrapp", data=data,
+                             headers={"Content-Type": "application/json"}, timeout=60)
+    assert response.status_code == 200
+    assert (response.json()["code"], response.json()["msg"]) == ("66660015", "视频或图片异常")
