@@ -45,8 +45,7 @@ def _body(flow: Flow, **change):
 
 TRIGGERS = {
     "MALFORMED_REQUEST": lambda f: f.post(OCR_PATH, _body(f, nonce=7)),
-    "UNSUPPORTED_MEDIA_TYPE": lambda f: f.post(OCR_PATH, None, data="{}", content_type="text/plain")
-    if False else _raw(f, data="{}", content_type="text/plain"),
+    "UNSUPPORTED_MEDIA_TYPE": lambda f: _raw(f, data="{}", content_type="text/plain"),
     "UNKNOWN_APP": lambda f: f.post(OCR_PATH, _body(f, appId="NOSUCHAP")),
     "WRONG_SECRET": lambda f: f.get("/api/oauth2/access_token", {
         "appId": f.app_id, "secret": "wrong", "grant_type": "client_credential", "version": "1.0.0"}),
