@@ -20,6 +20,8 @@ test: $(STAMP)
 
 bench: $(STAMP)
 	$(BIN)/python bench/bench_server.py
+	$(BIN)/python bench/bench_fixtures.py
+	$(BIN)/python bench/bench_contract.py
 
 clean:
 	rm -rf $(VENV) build dist *.egg-info
