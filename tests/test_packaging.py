@@ -1,4 +1,5 @@
-"""A plain (non-editable) install carries the schemas and fixtures and works from any folder."""
+"""A plain (non-editable) install carries the schemas and the default fixture pack and works from
+any folder."""
 
 from __future__ import annotations
 
@@ -22,8 +23,13 @@ sys.path.insert(0, sys.argv[1])
 from tests.support import Flow, card_image
 app = create_app(Settings(db=":memory:", strict=True))
 body = Flow(app.test_client()).ocr(card_image(1))[1]
+manifest = json.loads((data_dir("fixtures") / "manifest.json").read_text(encoding="utf-8"))
+first = data_dir("fixtures") / manifest["entries"][0]["image"]
+fixture = Flow(app.test_client()).ocr(first.read_bytes())[1]
 print(json.dumps({"package": mock_server.__file__, "schemas": str(data_dir("schemas")),
-                  "code": body["code"]}))
+                  "fixtures": str(data_dir("fixtures")), "code": body["code"],
+                  "fixture_answer": fixture["result"]["name"],
+                  "fixture_expected": manifest["entries"][0]["result"]["name"]}))
 """
 
 
@@ -55,4 +61,6 @@ def test_installed_copy_finds_its_schemas_and_answers(installed, tmp_path):
     report = json.loads(run.stdout)
     assert report["package"].startswith(str(installed))
     assert report["schemas"] == str(installed / "mock_server" / "_data" / "schemas")
+    assert report["fixtures"] == str(installed / "mock_server" / "_data" / "fixtures")
     assert report["code"] == "0"
+    assert report["fixture_answer"] == report["fixture_expected"]
