@@ -98,7 +98,8 @@ class MockServer:
     """A mock app served by werkzeug's threaded server on 127.0.0.1 and a free port.
 
     Answers of HTTP 500 (the strict-mode signal that the mock broke its own schemas) are kept in
-    `server_errors`, so a fixture can fail the test that caused them.
+    `server_errors`, so a fixture can fail the test that caused them; a 500 played by the
+    `http-500` scenario is the test's own request and is not kept.
     """
 
     def __init__(self, settings: Settings | None = None, *, app: Any = None) -> None:
@@ -113,8 +114,12 @@ class MockServer:
         self._thread: threading.Thread | None = None
 
     def _wsgi(self, environ: dict[str, Any], start_response: Any) -> Any:
+        from mock_server.scenarios import APPLIED_HEADER
+
         def watching_start(status: str, headers: Any, exc_info: Any = None) -> Any:
-            if status.startswith("500"):
+            # A 500 the test asked for (the http-500 scenario) carries the applied-scenario header.
+            played = any(name.lower() == APPLIED_HEADER.lower() for name, _ in headers)
+            if status.startswith("500") and not played:
                 self.server_errors.append(f"{environ.get('PATH_INFO')} answered {status}")
             return start_response(status, headers, exc_info)
 

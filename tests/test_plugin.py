@@ -135,3 +135,22 @@ def test_the_documented_example_runs(pytester: pytest.Pytester) -> None:
     assert example is not None
     pytester.makepyfile(test_example=example.group(1))
     pytester.runpytest_inprocess("-p", "no:cacheprovider").assert_outcomes(passed=1)
+
+
+def test_a_500_the_test_asked_for_is_not_a_server_error() -> None:
+    from tests.support import Flow
+
+    server = MockServer().start()
+    try:
+        flow = Flow(requests.Session(), base=server.base_url)
+        flow.get_token()
+        response = flow.http.get(
+            f"{server.base_url}/api/oauth2/access_token",
+            params={"appId": flow.app_id, "secret": flow.secret,
+                    "grant_type": "client_credential", "version": "1.0.0"},
+            headers={"X-Mock-Scenario": "http-500"},
+        )
+        assert response.status_code == 500
+        assert server.server_errors == []
+    finally:
+        server.stop()
