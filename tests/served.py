@@ -1,10 +1,13 @@
-"""`idcard-mock serve` as a real process on a free loopback port, for tests that need the wire."""
+"""`idcard-mock serve` as a real process on a free loopback port, for tests that need the wire.
+
+The server is started on port 0: the operating system picks a free port and gunicorn reports it,
+so two test runs never race for a port chosen in advance."""
 
 from __future__ import annotations
 
 import os
+import re
 import signal
-import socket
 import subprocess
 import sys
 import tempfile
@@ -13,11 +16,7 @@ from pathlib import Path
 
 import requests
 
-
-def free_port() -> int:
-    with socket.socket() as s:
-        s.bind(("127.0.0.1", 0))
-        return s.getsockname()[1]
+_LISTENING = re.compile(r"Listening at: http://127\.0\.0\.1:(\d+)")
 
 
 class ServedMock:
@@ -25,13 +24,13 @@ class ServedMock:
         self.db = str(db)
         self.args = args
         self.workers = workers
-        self.port = free_port()
-        self.base = f"http://127.0.0.1:{self.port}"
+        self.port = 0
+        self.base = ""
         self.process: subprocess.Popen | None = None
         self.log = Path(tempfile.mkdtemp(prefix="idcard-mock-")) / "server.log"
 
     def start(self) -> ServedMock:
-        command = [sys.executable, "-m", "mock_server.cli", "serve", "--port", str(self.port),
+        command = [sys.executable, "-m", "mock_server.cli", "serve", "--port", "0",
                    "--db", self.db, "--workers", str(self.workers), "--strict", *self.args]
         # Output goes to a file: an unread pipe would block a chatty server.
         with self.log.open("wb") as log:
@@ -43,6 +42,13 @@ class ServedMock:
         while time.monotonic() < deadline:
             if self.process.poll() is not None:
                 raise RuntimeError(f"server exited: {self.log.read_text()}")
+            if not self.port:
+                match = _LISTENING.search(self.log.read_text(errors="replace"))
+                if match is None:
+                    time.sleep(0.05)
+                    continue
+                self.port = int(match.group(1))
+                self.base = f"http://127.0.0.1:{self.port}"
             try:
                 requests.get(f"{self.base}/api/oauth2/access_token", timeout=1)
                 return self
