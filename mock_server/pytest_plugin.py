@@ -28,6 +28,7 @@ from typing import TYPE_CHECKING, Any
 
 import pytest
 
+from mock_server.fixtures import MANIFEST_NAME
 from mock_server.resources import data_dir
 
 if TYPE_CHECKING:
@@ -71,13 +72,11 @@ def load_fixture_pack(folder: Path | None = None) -> list[FixtureImage]:
         folder = folder or data_dir("fixtures")
     except FileNotFoundError:
         return []
-    manifest = folder / "manifest.json"
+    manifest = folder / MANIFEST_NAME
     if not manifest.is_file():
         return []
-    document = json.loads(manifest.read_text(encoding="utf-8"))
-    entries = document.get("entries", document) if isinstance(document, dict) else document
     pack = []
-    for entry in entries:
+    for entry in json.loads(manifest.read_text(encoding="utf-8"))["entries"]:
         pack.append(FixtureImage(
             id=str(entry["id"]), side=str(entry["side"]), code=str(entry["code"]),
             image=(folder / entry["image"]).resolve(), result=dict(entry.get("result") or {}),

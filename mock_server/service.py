@@ -15,7 +15,7 @@ from typing import Any
 from mock_server import envelope, schemas
 from mock_server.clock import Clock, compact_time, display_time
 from mock_server.credentials import LIVE, TICKET_STATUSES, Credentials
-from mock_server.errors import OCR_FAILURES, ApiError
+from mock_server.errors import CATALOGUE, OCR_FAILURES, ApiError
 from mock_server.explain import OCR_FIELDS, RESULT_FIELDS, FieldNames, SignExplainer
 from mock_server.fixtures.pack import recognizers_for
 from mock_server.ids import IdSource
@@ -143,8 +143,9 @@ class KycService:
         self.scenarios.choose_from_marker(x, image.marker)
         recognition = self.recognizer.recognize(image, requested)
         if requested is not None and recognition.side != requested:
-            spec = ApiError(_WRONG_SIDE[requested], "").spec
-            recognition = Recognition(side=recognition.side, code=spec.code)
+            recognition = Recognition(
+                side=recognition.side, code=CATALOGUE[_WRONG_SIDE[requested]].code
+            )
         recognition = self.scenarios.recognition(x, recognition)
         now = self.clock.now()
         self.orders.record(app_id, order_no, recognition, image, now)

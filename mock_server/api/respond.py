@@ -34,8 +34,7 @@ def error_response(error: ApiError, schema: str | None = None) -> Response:
     b = backend()
     body = envelope.failure(error.spec, b.ids, b.clock.now())
     response = json_response(body, error.spec.http_status, schema)
-    # Header values must be Latin-1: keep the English detail ASCII.
-    response.headers[DETAIL_HEADER] = error.detail.encode("ascii", "backslashreplace").decode()
+    response.headers[DETAIL_HEADER] = masking.ascii_header(error.detail)
     diagnosis = getattr(error, "diagnosis", None)
     if diagnosis is not None:
         response.headers[DIAGNOSIS_HEADER] = diagnosis.header()
