@@ -4,7 +4,7 @@ from __future__ import annotations
 
 from flask import Flask
 
-from mock_server.api import admin, errors, kyc
+from mock_server.api import access_log, admin, errors, kyc
 from mock_server.backend import Backend
 from mock_server.clock import Clock
 from mock_server.ids import IdSource
@@ -19,4 +19,5 @@ def create_app(
     app.register_blueprint(kyc.blueprint)
     app.register_blueprint(admin.blueprint)
     errors.register(app)
+    access_log.register(app)
     return app

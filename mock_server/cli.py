@@ -7,7 +7,7 @@ from typing import TYPE_CHECKING
 
 import click
 
-from mock_server import signing
+from mock_server import limits, signing
 from mock_server.fixtures import DEFAULT_AS_OF, DEFAULT_INVALID_SHARE
 from mock_server.recognizer import SIDES
 from mock_server.settings import DEFAULT_APP_ID, DEFAULT_SECRET, Settings, parse_app
@@ -94,10 +94,24 @@ def main() -> None:
     envvar="IDCARD_MOCK_DEFAULT_FIXTURES",
     help="Also load the fixture pack shipped with the mock.",
 )
+@click.option(
+    "--order-ttl",
+    default=limits.ORDER_TTL,
+    type=click.FloatRange(min=1),
+    envvar="IDCARD_MOCK_ORDER_TTL",
+    help="Seconds (on the mock's clock) orders and their images are kept for getOcrResult.",
+)
+@click.option(
+    "--max-image-bytes",
+    default=limits.MAX_IMAGE_BYTES,
+    type=click.IntRange(min=0),
+    envvar="IDCARD_MOCK_MAX_IMAGE_BYTES",
+    help="Bytes orders may keep in all (images, plus 1 KiB a record); past it the oldest go.",
+)
 def serve(host, port, db, apps, workers, strict, default_side, accept_data_url, fixture_dirs,
-          default_fixtures, admin_token) -> None:
-    """Serve the mock on HOST:PORT with a production WSGI server."""
-    from mock_server.server import serve as run
+          default_fixtures, admin_token, order_ttl, max_image_bytes) -> None:
+    """Serve the mock on HOST:PORT (granian: worker processes, threads for the app)."""
+    from mock_server import server
 
     if db == ":memory:" and workers > 1:
         raise click.BadParameter(
@@ -112,10 +126,18 @@ def serve(host, port, db, apps, workers, strict, default_side, accept_data_url, 
         fixture_dirs=tuple(fixture_dirs),
         default_fixtures=default_fixtures,
         admin_token=admin_token or None,
+        order_ttl=order_ttl,
+        max_image_bytes=max_image_bytes,
     )
     packs = _fixture_packs(settings)
+    try:
+        listener = server.bind(host, port)
+    except server.PortInUse as error:
+        click.echo(f"idcard-mock: {error}", err=True)
+        sys.exit(1)
+    port = listener.getsockname()[1]
     if db != ":memory:":
-        Store(db).close()  # create the schema once, before the workers race to do it
+        Store(db).close()  # create (or migrate) the schema once, before the workers race to do it
     click.echo(f"idcard-mock on http://{host}:{port}  db={db}  workers={workers}")
     for app_id, secret in settings.apps.items():
         shown = secret if (app_id, secret) == (DEFAULT_APP_ID, DEFAULT_SECRET) else "<given>"
@@ -123,7 +145,10 @@ def serve(host, port, db, apps, workers, strict, default_side, accept_data_url, 
     for pack in packs:
         click.echo(f"  fixtures {pack.directory}  ({len(pack.entries)} images)")
     sys.stdout.flush()
-    run(settings, host, port, workers)
+    try:
+        server.serve(settings, listener, workers)
+    finally:
+        listener.close()
 
 
 def _fixture_packs(settings: Settings) -> list[FixturePack]:

@@ -16,6 +16,11 @@ NONCE = "NONCE"
 
 # What a ticket is to a server-side sign of its app: LIVE verifies, every other status does not.
 LIVE = "live"
+# A sign is checked against at most this many of the app's live SIGN tickets, newest first.
+LIVE_SIGN_TICKETS = 64
+# Dead tokens and tickets are kept this long past their expiry, for the sign explainer to tell a
+# sign made with an expired ticket from a wrong one; then they are deleted (fidelity notes).
+DEAD_RETENTION = 3600
 TICKET_STATUSES = {
     "nonce-ticket": "a NONCE ticket (server calls need a SIGN ticket)",
     "expired-nonce-ticket": "an expired NONCE ticket (server calls need a SIGN ticket)",
@@ -82,9 +87,8 @@ class Credentials:
         )
         with self._store.transaction() as conn:
             conn.execute(
-                "UPDATE tokens SET expires_at = MIN(expires_at, ?) "
-                "WHERE app_id = ? AND expires_at > ?",
-                (now + limits.REFRESH_OVERLAP, app_id, now),
+                "UPDATE tokens SET expires_at = ? WHERE app_id = ? AND expires_at > ?",
+                (now + limits.REFRESH_OVERLAP, app_id, now + limits.REFRESH_OVERLAP),
             )
             conn.execute(
                 "INSERT INTO tokens (value, app_id, issued_at, expires_at) VALUES (?, ?, ?, ?)",
@@ -111,9 +115,8 @@ class Credentials:
         with self._store.transaction() as conn:
             if kind == SIGN:
                 conn.execute(
-                    "UPDATE tickets SET expires_at = MIN(expires_at, ?) "
-                    "WHERE app_id = ? AND kind = ? AND expires_at > ?",
-                    (now + limits.REFRESH_OVERLAP, token.app_id, SIGN, now),
+                    "UPDATE tickets SET expires_at = ? WHERE app_id = ? AND kind = ? AND expires_at > ?",
+                    (now + limits.REFRESH_OVERLAP, token.app_id, SIGN, now + limits.REFRESH_OVERLAP),
                 )
             conn.execute(
                 "INSERT INTO tickets (value, app_id, kind, token, user_id, issued_at, expires_at) "
@@ -123,34 +126,49 @@ class Credentials:
         return ticket
 
     def live_sign_tickets(self, app_id: str) -> list[str]:
-        """Values of the app's SIGN tickets that are unexpired and whose token is unexpired."""
+        """Values of the app's newest SIGN tickets that are unexpired and whose token is unexpired,
+        newest first: at most LIVE_SIGN_TICKETS, so a sign check costs the same whatever the
+        history (more live SIGN tickets than that at once takes more than that many refreshes
+        within the 60 s overlap; fidelity notes)."""
         now = self._clock.now()
         rows = self._store.query(
             "SELECT t.value FROM tickets t JOIN tokens k ON k.value = t.token "
-            "WHERE t.app_id = ? AND t.kind = ? AND t.expires_at > ? AND k.expires_at > ?",
-            (app_id, SIGN, now, now),
+            "WHERE t.app_id = ? AND t.kind = ? AND t.expires_at > ? AND k.expires_at > ? "
+            "ORDER BY t.expires_at DESC LIMIT ?",
+            (app_id, SIGN, now, now, LIVE_SIGN_TICKETS),
         )
         return [r["value"] for r in rows]
 
-    def recent_tickets(self, app_id: str, limit: int = 64) -> list[tuple[str, str]]:
-        """(value, status) of the tickets a client of `app_id` may have signed with, newest first,
-        bounded: the app's own tickets of either kind, live or dead, and other apps' live SIGN
-        tickets. The status is LIVE or a key of TICKET_STATUSES."""
+    def recent_tickets(self, app_id: str, per_kind: int = 8) -> list[tuple[str, str]]:
+        """(value, status) of the tickets a client of `app_id` may have signed with, each kind
+        bounded on its own so that none crowds out another: the app's newest live SIGN tickets,
+        its newest dead SIGN tickets, its newest NONCE tickets (live or not), and the newest
+        live SIGN ticket of each other app. The status is LIVE or a key of TICKET_STATUSES.
+        Dead tickets are known only while they are kept (DEAD_RETENTION)."""
         now = self._clock.now()
+        columns = ("SELECT t.value, t.app_id, t.kind, t.expires_at, k.expires_at AS token_expires "
+                   "FROM tickets t LEFT JOIN tokens k ON k.value = t.token ")
         rows = self._store.query(
-            "SELECT t.value, t.app_id, t.kind, t.expires_at, k.expires_at AS token_expires "
-            "FROM tickets t JOIN tokens k ON k.value = t.token "
-            "WHERE t.app_id = ? OR (t.kind = ? AND t.expires_at > ?) "
-            "ORDER BY t.issued_at DESC LIMIT ?",
-            (app_id, SIGN, now, limit),
-        )
+            columns + "WHERE t.app_id = ? AND t.kind = ? AND t.expires_at > ? "
+            "ORDER BY t.expires_at DESC LIMIT ?", (app_id, SIGN, now, per_kind))
+        rows += self._store.query(
+            columns + "WHERE t.app_id = ? AND t.kind = ? AND t.expires_at <= ? "
+            "ORDER BY t.expires_at DESC LIMIT ?", (app_id, SIGN, now, per_kind))
+        rows += self._store.query(
+            columns + "WHERE t.app_id = ? AND t.kind = ? ORDER BY t.issued_at DESC LIMIT ?",
+            (app_id, NONCE, per_kind))
+        for other in self._apps:
+            if other != app_id:
+                rows += self._store.query(
+                    columns + "WHERE t.app_id = ? AND t.kind = ? AND t.expires_at > ? "
+                    "ORDER BY t.expires_at DESC LIMIT 1", (other, SIGN, now))
         found = []
         for r in rows:
             if r["app_id"] != app_id:
                 status = "other-app-ticket"
             elif r["kind"] == NONCE:
                 status = "nonce-ticket" if r["expires_at"] > now else "expired-nonce-ticket"
-            elif r["token_expires"] <= now:
+            elif r["token_expires"] is None or r["token_expires"] <= now:
                 status = "ticket-of-expired-token"
             elif r["expires_at"] <= now:
                 status = "expired-ticket"
@@ -158,3 +176,13 @@ class Credentials:
                 status = LIVE
             found.append((r["value"], status))
         return found
+
+    def sweep(self, now: float) -> None:
+        """Delete tokens and tickets dead for longer than DEAD_RETENTION (in the current write)."""
+
+        def write(conn) -> None:
+            cutoff = now - DEAD_RETENTION
+            conn.execute("DELETE FROM tickets WHERE expires_at < ?", (cutoff,))
+            conn.execute("DELETE FROM tokens WHERE expires_at < ?", (cutoff,))
+
+        self._store.write(write)

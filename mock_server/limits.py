@@ -18,3 +18,8 @@ IDCARD_STR_MAX: int = schemas.document("idcardocrapp.request.json")["properties"
 # The body may carry the image with a line break every 76 characters plus the other fields;
 # anything larger is refused before it is read.
 MAX_BODY_BYTES = IDCARD_STR_MAX * 78 // 76 + 64 * 1024
+
+# How long orders and their images are kept, on the mock's clock (assumed: fidelity notes), and
+# how many bytes they may hold in all before the oldest go.
+ORDER_TTL = 72 * 3600
+MAX_IMAGE_BYTES = 2 * 1024**3

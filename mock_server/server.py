@@ -1,20 +1,101 @@
-"""Serving the app with gunicorn (a production WSGI server), N worker processes."""
+"""Serving the app: gunicorn with gevent workers, N processes, each serving every connection on a
+greenlet of its own.
+
+Why this model (figures in docs/performance.md): a greenlet waiting on a socket costs a few
+kilobytes and no worker, so idle connections, keep-alive connections and clients trickling a body
+a byte a second stall nobody; gunicorn supplies the process management (graceful stop, workers
+restarted when they die) and hands each request its socket, which the transport-fault scenarios
+need (a reset is a real TCP RST).
+
+What this module adds to gunicorn:
+- one listening socket, bound here before gunicorn starts and handed to it, so that a port in use
+  is one clear line at once (not five retries), and `--port 0` reports the port the system chose;
+- workers that die with the server: each asks the kernel for SIGKILL when its parent dies
+  (PR_SET_PDEATHSIG), so a `kill -9` of the server's PID leaves nothing holding the port;
+- SIGTERM: gunicorn stops accepting and lets requests in flight finish within DRAIN_SECONDS.
+"""
 
 from __future__ import annotations
 
+import ctypes
+import errno
+import logging
+import os
+import signal
+import socket
+import sys
 from typing import Any
 
+from gunicorn import sock as gunicorn_sock
 from gunicorn.app.base import BaseApplication
+from gunicorn.arbiter import Arbiter
 
 from mock_server.app import create_app
 from mock_server.settings import Settings
 
+# Requests in flight get this long to finish after SIGTERM.
+DRAIN_SECONDS = 8
+# A kept-alive connection with no new request for this long is closed.
+KEEPALIVE_SECONDS = 5
+# Connections one worker serves at once (idle ones included).
+CONNECTIONS_PER_WORKER = 1000
+BACKLOG = 1024
+_PR_SET_PDEATHSIG = 1
 
-class MockServer(BaseApplication):
-    """Each worker builds its own app (and its own SQLite connection) after the fork."""
+log = logging.getLogger("idcard_mock")
 
-    def __init__(self, settings: Settings, options: dict[str, Any]) -> None:
+
+class PortInUse(Exception):
+    def __init__(self, host: str, port: int) -> None:
+        super().__init__(
+            f"port {port} on {host} is already in use: stop what holds it, or choose another "
+            "port with --port or IDCARD_MOCK_PORT"
+        )
+
+
+def bind(host: str, port: int) -> socket.socket:
+    """The listening socket (SO_REUSEADDR, as every server sets it, and no SO_REUSEPORT: a second
+    server on the same port is refused, never silently given half the connections)."""
+    try:
+        listener = socket.create_server((host, port), backlog=BACKLOG)
+    except OSError as error:
+        if error.errno == errno.EADDRINUSE:
+            raise PortInUse(host, port) from None
+        raise
+    # Accepted connections inherit TCP_NODELAY: an answer's head and body go out at once instead
+    # of the body waiting for the client's delayed ACK (40 ms on Linux).
+    listener.setsockopt(socket.IPPROTO_TCP, socket.TCP_NODELAY, 1)
+    listener.set_inheritable(True)
+    return listener
+
+
+def die_with_parent() -> None:
+    """Ask the kernel to SIGKILL this process when the process that forked it dies (Linux);
+    if it died already, go now."""
+    parent = os.getppid()
+    if sys.platform.startswith("linux"):
+        libc = ctypes.CDLL(None, use_errno=True)
+        libc.prctl(_PR_SET_PDEATHSIG, signal.SIGKILL)
+    if os.getppid() != parent or parent == 1:
+        os._exit(1)
+
+
+def configure_logging() -> None:
+    """The mock's log (access lines, faults) on standard output, one line each."""
+    handler = logging.StreamHandler(sys.stdout)
+    handler.setFormatter(logging.Formatter("%(message)s"))
+    log.handlers[:] = [handler]
+    log.setLevel(logging.INFO)
+    log.propagate = False
+
+
+class GunicornServer(BaseApplication):
+    """gunicorn, serving on a socket bound beforehand; each worker builds its own app (and its own
+    database connection) after the fork."""
+
+    def __init__(self, settings: Settings, listener: socket.socket, options: dict[str, Any]) -> None:
         self._settings = settings
+        self._listener = listener
         self._options = options
         super().__init__()
 
@@ -25,18 +106,35 @@ class MockServer(BaseApplication):
     def load(self):
         return create_app(self._settings)
 
+    def run(self) -> None:
+        arbiter = Arbiter(self)
+        arbiter.LISTENERS = gunicorn_sock.create_sockets(self.cfg, arbiter.log, [self._listener.fileno()])
+        arbiter.run()
 
-def serve(settings: Settings, host: str, port: int, workers: int) -> None:
+
+def _post_fork(_server: Arbiter, _worker: Any) -> None:
+    die_with_parent()
+    configure_logging()
+
+
+def serve(settings: Settings, listener: socket.socket, workers: int) -> None:
+    """Serve until SIGINT or SIGTERM on `listener` (from `bind`)."""
+    host, port = listener.getsockname()[:2]
     options = {
         "bind": f"{host}:{port}",
         "workers": workers,
-        "worker_class": "sync",
-        # A 20 MB body on a slow link must not be cut off by the default 30 s.
+        "worker_class": "gevent",
+        "worker_connections": CONNECTIONS_PER_WORKER,
+        "backlog": BACKLOG,
+        "keepalive": KEEPALIVE_SECONDS,
+        # A worker that stops answering its heartbeat this long is replaced; a 20 MB body on a
+        # slow link only holds its own greenlet, never the worker.
         "timeout": 120,
-        "accesslog": "-",
-        # Path without the query string: GET calls carry the secret, tokens and signs there.
-        "access_log_format": '%(h)s "%(m)s %(U)s" %(s)s %(b)s %(M)sms',
+        "graceful_timeout": DRAIN_SECONDS,
+        "post_fork": _post_fork,
+        # Access lines come from the app (api/access_log.py); gunicorn logs only its own events.
+        "accesslog": None,
         "errorlog": "-",
         "loglevel": "info",
     }
-    MockServer(settings, options).run()
+    GunicornServer(settings, listener, options).run()

@@ -7,10 +7,11 @@ is an `ApiError` carrying a catalogue entry; the HTTP layer renders it.
 
 from __future__ import annotations
 
-import base64
 from collections.abc import Mapping
 from dataclasses import dataclass
 from typing import Any
+
+import pybase64
 
 from mock_server import envelope, schemas
 from mock_server.clock import Clock, compact_time, display_time
@@ -36,6 +37,8 @@ from mock_server.signing import request_sign, result_sign, signs_equal
 from mock_server.store import Store
 
 APP_ID_ALIASES = ("appId", "app_id", "webankAppId")
+# Seconds of the mock's clock between two retention sweeps of one worker.
+SWEEP_INTERVAL = 10.0
 _WRONG_SIDE = {PORTRAIT: "NOT_PORTRAIT_SIDE", EMBLEM: "NOT_EMBLEM_SIDE"}
 
 
@@ -69,7 +72,7 @@ class KycService:
         self.clock = clock
         self.ids = ids
         self.credentials = Credentials(store, clock, ids, settings.apps)
-        self.orders = Orders(store)
+        self.orders = Orders(store, settings.order_ttl, settings.max_image_bytes)
         self.scenarios = ScenarioDesk(store)
         self.explainer = SignExplainer(store, self.credentials, app_key_of)
         # Fixture packs answer their own images exactly; every other image gets a synthetic person.
@@ -77,6 +80,19 @@ class KycService:
             recognizers_for(settings),
             SyntheticRecognizer(settings.identity_as_of, settings.default_side),
         )
+        self._last_sweep = float("-inf")
+        self.orders.sweep_orphan_files()
+
+    def sweep(self) -> None:
+        """Retention on the request path, cheap: at most every SWEEP_INTERVAL of the mock's clock
+        (so an advanced clock sweeps at the next call), expired credentials and orders are
+        deleted in the current write (the request's batch)."""
+        now = self.clock.now()
+        if self._last_sweep <= now < self._last_sweep + SWEEP_INTERVAL:
+            return
+        self._last_sweep = now
+        self.credentials.sweep(now)
+        self.orders.sweep(now)
 
     # -- GET /api/oauth2/access_token (§2) ---------------------------------------------------
     def access_token(self, params: Mapping[str, str], exchange: Exchange | None = None) -> dict[str, Any]:
@@ -180,10 +196,13 @@ class KycService:
         order_no = x.order_no = params["order_no"]
         self._verify(x, params, RESULT_FIELDS)
         self.scenarios.choose(x)
-        sides = self.orders.lookup(app_id, order_no)
-        if not sides:
-            raise ApiError("ORDER_NOT_FOUND", f"app {app_id} has no order {order_no}")
         now = self.clock.now()
+        sides = self.orders.lookup(app_id, order_no, now)
+        if not sides:
+            raise ApiError(
+                "ORDER_NOT_FOUND",
+                f"app {app_id} has no order {order_no} (never sent, or past its retention)",
+            )
         result: dict[str, Any] = {"orderNo": order_no}
         with_files = params.get("get_file") == "1"
         for side, prefix in ((PORTRAIT, "front"), (EMBLEM, "back")):
@@ -197,7 +216,7 @@ class KycService:
             result[f"{prefix}MultiWarning"] = record.multi_warning
             result[f"{prefix}Clarity"] = record.clarity
             if with_files:
-                result.update(self._photos(prefix, record.image_digest))
+                result.update(self._photos(prefix, record.image_file))
         if params.get("get_native") == "1" and "idcard" in result:
             result["nativePlace"] = native_place(result["idcard"]) or ""
         result["operateTime"] = display_time(max(r.operate_time for r in sides.values()))
@@ -256,9 +275,9 @@ class KycService:
         x.sign["verdict"] = "ok"
         return checked
 
-    def _photos(self, prefix: str, digest: str | None) -> dict[str, str]:
-        data = self.orders.image(digest) if digest else None
-        photo = base64.b64encode(data).decode("ascii") if data else ""
+    def _photos(self, prefix: str, image_file: str | None) -> dict[str, str]:
+        data = self.orders.image(image_file) if image_file else None
+        photo = pybase64.b64encode(data).decode("ascii") if data else ""
         # The mock does not crop: the documented "may be empty when cropping fails" (§6).
         photos = {f"{prefix}Photo": photo, f"{prefix}Crop": ""}
         if prefix == "front":

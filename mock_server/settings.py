@@ -5,6 +5,7 @@ from __future__ import annotations
 from dataclasses import dataclass, field
 from datetime import date
 
+from mock_server import limits
 from mock_server.fixtures import DEFAULT_AS_OF
 from mock_server.recognizer import PORTRAIT
 from mock_server.store import DEFAULT_DB
@@ -40,3 +41,7 @@ class Settings:
     default_fixtures: bool = True
     # With a token, the /_mock/ admin surface also answers non-loopback callers that carry it.
     admin_token: str | None = None
+    # Orders and their images are kept this many seconds on the mock's clock ...
+    order_ttl: float = limits.ORDER_TTL
+    # ... and hold at most this many bytes in all (images plus a fixed cost per record).
+    max_image_bytes: int = limits.MAX_IMAGE_BYTES

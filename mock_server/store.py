@@ -1,8 +1,16 @@
 """SQLite persistence shared by every server worker (WAL mode), or private in memory for tests.
 
-One connection per process, guarded by a lock: workers are processes (gunicorn), and a forked
-child must never reuse its parent's connection, so the connection is reopened when the pid
-changes. `:memory:` gives one private database for one app (tests).
+One connection per process, guarded by a lock: workers are processes, each serving requests on
+several threads, and a forked child must never reuse its parent's connection, so the connection
+is reopened when the pid changes. `:memory:` gives one private database for one app (tests).
+
+Images live outside SQLite (`image_files.py`): beside the database file, so that megabytes of
+image never go through the WAL and its checkpoints.
+
+A request's writes are batched: inside `batch()`, `write(fn)` queues `fn(conn)` and the queue is
+committed as one transaction when the batch ends, before the answer leaves. Reads inside a batch
+do not see its queued writes; only writes whose effect the same request never reads back are
+queued (the order, the nonce the explainer remembers, the journal entry, retention sweeps).
 """
 
 from __future__ import annotations
@@ -10,11 +18,32 @@ from __future__ import annotations
 import os
 import sqlite3
 import threading
-from collections.abc import Iterator
+from collections.abc import Callable, Iterator
 from contextlib import contextmanager
 from pathlib import Path
 
+from mock_server.image_files import ImageFiles
+
 DEFAULT_DB = "idcard-mock.sqlite3"
+SCHEMA_VERSION = 2
+
+_RECOGNITIONS = """
+CREATE TABLE IF NOT EXISTS recognitions (
+    id INTEGER PRIMARY KEY AUTOINCREMENT,
+    app_id TEXT NOT NULL,
+    order_no TEXT NOT NULL,
+    side TEXT NOT NULL,
+    code TEXT NOT NULL,
+    fields TEXT NOT NULL,
+    warning TEXT NOT NULL,
+    multi_warning TEXT NOT NULL,
+    clarity TEXT NOT NULL,
+    image_file TEXT,
+    stored_bytes INTEGER NOT NULL,
+    operate_time REAL NOT NULL,
+    UNIQUE (app_id, order_no, side)
+)
+"""
 
 _SCHEMA = """
 CREATE TABLE IF NOT EXISTS apps (
@@ -28,6 +57,7 @@ CREATE TABLE IF NOT EXISTS tokens (
     expires_at REAL NOT NULL
 );
 CREATE INDEX IF NOT EXISTS tokens_by_app ON tokens (app_id, expires_at);
+CREATE INDEX IF NOT EXISTS tokens_by_expiry ON tokens (expires_at);
 CREATE TABLE IF NOT EXISTS tickets (
     value TEXT PRIMARY KEY,
     app_id TEXT NOT NULL,
@@ -38,23 +68,10 @@ CREATE TABLE IF NOT EXISTS tickets (
     expires_at REAL NOT NULL
 );
 CREATE INDEX IF NOT EXISTS tickets_by_app ON tickets (app_id, kind, expires_at);
-CREATE TABLE IF NOT EXISTS images (
-    digest TEXT PRIMARY KEY,
-    data BLOB NOT NULL
-);
-CREATE TABLE IF NOT EXISTS recognitions (
-    app_id TEXT NOT NULL,
-    order_no TEXT NOT NULL,
-    side TEXT NOT NULL,
-    code TEXT NOT NULL,
-    fields TEXT NOT NULL,
-    warning TEXT NOT NULL,
-    multi_warning TEXT NOT NULL,
-    clarity TEXT NOT NULL,
-    image_digest TEXT,
-    operate_time REAL NOT NULL,
-    PRIMARY KEY (app_id, order_no, side)
-);
+CREATE INDEX IF NOT EXISTS tickets_by_issue ON tickets (app_id, kind, issued_at);
+CREATE INDEX IF NOT EXISTS tickets_by_expiry ON tickets (expires_at);
+""" + _RECOGNITIONS + """;
+CREATE INDEX IF NOT EXISTS recognitions_by_time ON recognitions (operate_time);
 CREATE TABLE IF NOT EXISTS meta (
     key TEXT PRIMARY KEY,
     value TEXT NOT NULL
@@ -82,19 +99,21 @@ CREATE INDEX IF NOT EXISTS recent_nonces_by_app ON recent_nonces (app_id, id);
 
 # What `POST /_mock/reset` empties: everything the calls and the admin surface create. The apps
 # (configuration) stay; the clock's offset lives in `meta` and is reset by the clock itself.
-STATE_TABLES = (
-    "tokens", "tickets", "images", "recognitions", "journal", "scenario_queue", "recent_nonces",
-)
+STATE_TABLES = ("tokens", "tickets", "recognitions", "journal", "scenario_queue", "recent_nonces")
+
+Write = Callable[[sqlite3.Connection], None]
 
 
 class Store:
     def __init__(self, path: str | os.PathLike[str] = DEFAULT_DB) -> None:
         self.path = str(path)
         self._lock = threading.RLock()
+        self._local = threading.local()
         self._conn: sqlite3.Connection | None = None
         self._pid = -1
+        self.images = ImageFiles(None if self.in_memory else Path(self.path + "-images"))
         with self._lock:
-            self._connection().executescript(_SCHEMA)
+            self._create_schema(self._connection())
 
     @property
     def in_memory(self) -> bool:
@@ -117,6 +136,21 @@ class Store:
             self._conn, self._pid = conn, os.getpid()
         return self._conn
 
+    def _create_schema(self, conn: sqlite3.Connection) -> None:
+        conn.execute("BEGIN IMMEDIATE")
+        try:
+            version = conn.execute("PRAGMA user_version").fetchone()[0]
+            if version < SCHEMA_VERSION and _has_table(conn, "images"):
+                _migrate_images_out(conn, self.images)
+            for statement in _SCHEMA.split(";"):
+                if statement.strip():
+                    conn.execute(statement)
+            conn.execute(f"PRAGMA user_version = {SCHEMA_VERSION}")
+        except BaseException:
+            conn.execute("ROLLBACK")
+            raise
+        conn.execute("COMMIT")
+
     @contextmanager
     def transaction(self) -> Iterator[sqlite3.Connection]:
         """Serialised read-write transaction; committed before the caller answers."""
@@ -130,10 +164,55 @@ class Store:
                 raise
             conn.execute("COMMIT")
 
+    @contextmanager
+    def batch(self) -> Iterator[None]:
+        """Queue this thread's `write`s and commit them together when the batch ends (nested
+        batches join the outer one). Files to delete are removed after the commit."""
+        if getattr(self._local, "writes", None) is not None:
+            yield
+            return
+        self._local.writes, self._local.unlinks = [], []
+        try:
+            yield
+        finally:
+            writes, unlinks = self._local.writes, self._local.unlinks
+            self._local.writes = self._local.unlinks = None
+            self._commit(writes, unlinks)
+
+    def write(self, fn: Write) -> None:
+        """Run `fn(conn)` in a transaction: the current batch's, or one of its own."""
+        writes = getattr(self._local, "writes", None)
+        if writes is None:
+            self._commit([fn], [])
+        else:
+            writes.append(fn)
+
+    def unlink_after_commit(self, names: list[str]) -> None:
+        """Image files whose records the current write removes: deleted once it has committed."""
+        unlinks = getattr(self._local, "unlinks", None)
+        if unlinks is None:
+            raise RuntimeError("unlink_after_commit outside a write")
+        unlinks.extend(names)
+
+    def _commit(self, writes: list[Write], unlinks: list[str]) -> None:
+        if not writes:
+            return
+        outer = getattr(self._local, "unlinks", None)
+        self._local.unlinks = unlinks
+        try:
+            with self.transaction() as conn:
+                for fn in writes:
+                    fn(conn)
+        finally:
+            self._local.unlinks = outer
+        self.images.delete(unlinks)
+
     def reset_state(self) -> None:
         with self.transaction() as conn:
             for table in STATE_TABLES:
                 conn.execute(f"DELETE FROM {table}")
+            conn.execute("DELETE FROM meta WHERE key = 'stored_bytes'")
+        self.images.clear()
 
     def query(self, sql: str, params: tuple = ()) -> list[sqlite3.Row]:
         with self._lock:
@@ -144,3 +223,43 @@ class Store:
             if self._conn is not None and self._pid == os.getpid():
                 self._conn.close()
             self._conn = None
+
+
+def _has_table(conn: sqlite3.Connection, name: str) -> bool:
+    return conn.execute(
+        "SELECT 1 FROM sqlite_master WHERE type = 'table' AND name = ?", (name,)
+    ).fetchone() is not None
+
+
+def _migrate_images_out(conn: sqlite3.Connection, images: ImageFiles) -> None:
+    """A database of schema 1 kept images as blobs beside recognitions keyed by their digest:
+    write each referenced image to a file and rebuild `recognitions` in the current shape."""
+    from mock_server.orders import RECORD_BYTES
+
+    old = conn.execute(
+        "SELECT app_id, order_no, side, code, fields, warning, multi_warning, clarity, "
+        "image_digest, operate_time FROM recognitions ORDER BY operate_time"
+    ).fetchall()
+    conn.execute("DROP TABLE recognitions")
+    conn.execute(_RECOGNITIONS)
+    total = 0
+    for row in old:
+        name, size = None, 0
+        if row["image_digest"] is not None:
+            blob = conn.execute(
+                "SELECT data FROM images WHERE digest = ?", (row["image_digest"],)
+            ).fetchone()
+            if blob is not None:
+                size = len(blob["data"])
+                name = images.put(bytes(blob["data"]))
+        stored = size + RECORD_BYTES
+        total += stored
+        conn.execute(
+            "INSERT INTO recognitions (app_id, order_no, side, code, fields, warning, "
+            "multi_warning, clarity, image_file, stored_bytes, operate_time) "
+            "VALUES (?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?)",
+            (*tuple(row)[:8], name, stored, row["operate_time"]),
+        )
+    conn.execute("DROP TABLE images")
+    conn.execute("CREATE TABLE IF NOT EXISTS meta (key TEXT PRIMARY KEY, value TEXT NOT NULL)")
+    conn.execute("INSERT OR REPLACE INTO meta (key, value) VALUES ('stored_bytes', ?)", (str(total),))

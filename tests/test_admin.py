@@ -69,13 +69,15 @@ def test_vendor_calls_are_not_guarded(app):
 
 def test_serve_admin_token_option_and_environment(monkeypatch, tmp_path):
     started = []
-    monkeypatch.setattr(server, "serve", lambda *args: started.append(args))
+    monkeypatch.setattr(server, "serve", lambda settings, listener, workers: (
+        listener.close(), started.append((settings,))))
     db = str(tmp_path / "m.db")
-    result = CliRunner().invoke(main, ["serve", "--db", db, "--admin-token", TOKEN])
+    result = CliRunner().invoke(main, ["serve", "--port", "0", "--db", db, "--admin-token", TOKEN])
     assert result.exit_code == 0 and TOKEN not in result.output, result.output
-    result = CliRunner().invoke(main, ["serve", "--db", db], env={"IDCARD_MOCK_ADMIN_TOKEN": "t2"})
+    result = CliRunner().invoke(main, ["serve", "--port", "0", "--db", db],
+                                env={"IDCARD_MOCK_ADMIN_TOKEN": "t2"})
     assert result.exit_code == 0, result.output
-    result = CliRunner().invoke(main, ["serve", "--db", db])
+    result = CliRunner().invoke(main, ["serve", "--port", "0", "--db", db])
     assert [s[0].admin_token for s in started] == [TOKEN, "t2", None]
 
 

@@ -12,9 +12,21 @@ from mock_server.settings import DEFAULT_APP_ID, DEFAULT_SECRET
 
 @pytest.fixture
 def started(monkeypatch):
-    """Capture what `serve` would start instead of starting it."""
-    calls = []
-    monkeypatch.setattr(server, "serve", lambda *args: calls.append(args))
+    """Capture what `serve` would start instead of starting it: (settings, host, port, workers),
+    the host and port as asked for (the socket is bound to a port of the system's choosing)."""
+    calls, asked = [], []
+    real_bind = server.bind
+
+    def bind(host, port):
+        asked.append((host, port))
+        return real_bind("127.0.0.1", 0)
+
+    def serve(settings, listener, workers):
+        listener.close()
+        calls.append((settings, *asked[-1], workers))
+
+    monkeypatch.setattr(server, "bind", bind)
+    monkeypatch.setattr(server, "serve", serve)
     return calls
 
 

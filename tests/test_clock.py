@@ -111,28 +111,28 @@ def test_manual_clock_is_moved_by_the_admin_call(flow: Flow, clock: ManualClock)
     assert clock.now() == before + 30 == answer["now"] and answer["offset"] is None
 
 
-# -- several gunicorn workers, one clock and one queue ------------------------------------------
+# -- several server workers, one clock and one queue ------------------------------------------
 
 
 @pytest.fixture(scope="module")
-def gunicorn(tmp_path_factory):
+def served(tmp_path_factory):
     mock = ServedMock(tmp_path_factory.mktemp("served") / "mock.db", workers=2).start()
     yield mock
     mock.stop()
 
 
-def test_workers_share_the_clock_and_the_queue(gunicorn: ServedMock):
-    flow = Flow(requests.Session(), gunicorn.base)
+def test_workers_share_the_clock_and_the_queue(served: ServedMock):
+    flow = Flow(requests.Session(), served.base)
     token = flow.get_token()
     params = {"appId": flow.app_id, "access_token": token, "type": "SIGN", "version": VERSION}
-    assert requests.post(f"{gunicorn.base}/_mock/clock/advance?seconds=7201").status_code == 200
+    assert requests.post(f"{served.base}/_mock/clock/advance?seconds=7201").status_code == 200
     # Fresh connections, so that both workers answer some of them.
-    codes = {requests.get(f"{gunicorn.base}/api/oauth2/api_ticket", params=params).json()["code"]
+    codes = {requests.get(f"{served.base}/api/oauth2/api_ticket", params=params).json()["code"]
              for _ in range(8)}
     assert codes == {"400101"}
     flow.get_token()
     flow.get_ticket()
-    queued = requests.post(f"{gunicorn.base}/_mock/scenarios/next",
+    queued = requests.post(f"{served.base}/_mock/scenarios/next",
                            json={"name": "connection-reset", "count": 3, "endpoint": "getOcrResult"})
     assert queued.status_code == 201
     order_no = new_order_no()
@@ -140,10 +140,10 @@ def test_workers_share_the_clock_and_the_queue(gunicorn: ServedMock):
     outcomes = []
     for _ in range(5):
         try:
-            outcomes.append(requests.get(f"{gunicorn.base}/api/server/getOcrResult",
+            outcomes.append(requests.get(f"{served.base}/api/server/getOcrResult",
                                          params=flow.result_params(order_no)).json()["code"])
         except requests.exceptions.ConnectionError:
             outcomes.append("reset")
     assert outcomes == ["reset"] * 3 + ["0"] * 2
-    journal = requests.get(f"{gunicorn.base}/_mock/requests", params={"orderNo": order_no}).json()
+    journal = requests.get(f"{served.base}/_mock/requests", params={"orderNo": order_no}).json()
     assert [e["fault"] for e in journal["requests"]][:5] == [None] * 2 + ["connection-reset"] * 3

@@ -49,6 +49,25 @@ def answer(
     parse: Callable[[], Any],
     call: Callable[[Any, Exchange], dict[str, Any]],
 ) -> Response:
+    """The call's writes (its order, the nonce, the journal entry, a retention sweep) are committed
+    together, once, before the answer leaves."""
+    b = backend()
+    delay = [0.0]
+    with b.store.batch():
+        b.service.sweep()
+        response = _answer(endpoint, schema, parse, call, delay)
+    if delay[0]:  # latency and stall scenarios hold the answer, not the call's writes
+        time.sleep(delay[0])
+    return response
+
+
+def _answer(
+    endpoint: str,
+    schema: str,
+    parse: Callable[[], Any],
+    call: Callable[[Any, Exchange], dict[str, Any]],
+    delay: list[float],
+) -> Response:
     header = request.headers.get(HEADER)
     try:
         requested = parse_header(header) if header else None
@@ -87,7 +106,7 @@ def answer(
     if fault is None or fault == LATENCY or fault == STALL:
         _record(x, shown, response.status_code, body, selection.name if fault else None, detail)
         if fault is not None:
-            time.sleep(selection.param("ms") / 1000 if fault == LATENCY else selection.param("seconds"))
+            delay[0] = selection.param("ms") / 1000 if fault == LATENCY else selection.param("seconds")
         return response
     if fault == HTTP_ERROR:
         response = _http_error(selection) if selection.scenario.takes_effect else response

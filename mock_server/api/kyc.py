@@ -5,6 +5,7 @@ from __future__ import annotations
 import json
 from typing import Any
 
+import orjson
 from flask import Blueprint, Response, request
 
 from mock_server.api import exchange
@@ -64,6 +65,12 @@ def _json_body() -> Any:
         del raw
         _drain()
         raise ApiError("IMAGE_TOO_LARGE", f"body exceeds {MAX_BODY_BYTES} bytes")
+    try:
+        # orjson parses UTF-8 JSON in a fraction of json's time; whatever it refuses goes through
+        # json.loads, which also reads UTF-16 and UTF-32 bodies and says what it refused.
+        return orjson.loads(raw)
+    except orjson.JSONDecodeError:
+        pass
     try:
         # What json.loads(raw) does, with the bytes dropped before parsing: one copy of a 20 MB body
         # fewer at the worker's peak.
