@@ -281,13 +281,14 @@ def contract_command(base_url, app_id, secret, portrait_image, emblem_image, jun
 
     # `-p idcard_mock` loads the plugin even where pytest's plugin autoload is disabled.
     args = [str(SUITE_DIR), "-p", "idcard_mock"]
-    for flag, value in (("--base-url", base_url), ("--app-id", app_id),
-                        ("--portrait-image", portrait_image), ("--emblem-image", emblem_image),
-                        ("--junit-xml", junit_xml), ("--max-calls", max_calls)):
+    for flag, value in (("--kyc-base-url", base_url), ("--kyc-app-id", app_id),
+                        ("--kyc-portrait-image", portrait_image),
+                        ("--kyc-emblem-image", emblem_image), ("--junit-xml", junit_xml),
+                        ("--kyc-max-calls", max_calls)):
         if value is not None:
             args += [flag, str(value)]
     if target_is_mock is not None:
-        args.append("--target-is-mock" if target_is_mock else "--target-is-live")
+        args.append("--kyc-target-is-mock" if target_is_mock else "--kyc-target-is-live")
     if secret is not None:
         # Through the environment, not argv: nothing that echoes arguments can show it.
         os.environ["IDCARD_MOCK_CONTRACT_SECRET"] = secret
