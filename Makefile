@@ -16,6 +16,7 @@ serve: $(STAMP)
 
 test: $(STAMP)
 	$(BIN)/ruff check mock_server tests bench contract_tests
+	$(BIN)/lint-imports
 	$(BIN)/pytest -q
 
 bench: $(STAMP)
