@@ -13,7 +13,7 @@ from PIL import Image
 
 from mock_server import marker
 from mock_server.app import create_app
-from mock_server.errors import CATALOGUE, OCR_FAILURES
+from mock_server.errors import OCR_FAILURES
 from mock_server.pytest_plugin import MockServer
 from mock_server.scenarios import (
     CATALOGUE_SCENARIOS,
@@ -371,7 +371,3 @@ def test_faults_apply_to_token_and_ticket_calls_too(served: Flow):
         served.http.get(f"{served.base}/api/oauth2/api_ticket", params=params,
                         headers=scenario("connection-reset"))
 
-
-def test_catalogue_codes_come_from_the_error_catalogue():
-    for entry in OCR_SCENARIOS:
-        assert CATALOGUE[entry.error].code == entry.code
