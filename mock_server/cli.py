@@ -232,17 +232,12 @@ def sign_explain(app_id, order_no, nonce, version_, ticket, given, user_id, fiel
 
 
 @main.command("scenarios")
-@click.option("--markdown", is_flag=True, help="The README's table.")
-@click.option("--update-readme", type=click.Path(exists=True, dir_okay=False), metavar="README",
-              help="Rewrite the scenarios block of README (between its scenarios markers).")
-def scenarios_command(markdown: bool, update_readme: str | None) -> None:
+@click.option("--markdown", is_flag=True, help="As a Markdown table.")
+def scenarios_command(markdown: bool) -> None:
     """List the scenarios (X-Mock-Scenario, POST /_mock/scenarios/next, image markers)."""
     from mock_server import scenarios
 
-    if update_readme:
-        scenarios.update_readme(update_readme)
-        click.echo(f"updated the scenarios block of {update_readme}")
-    elif markdown:
+    if markdown:
         click.echo(scenarios.markdown_table(), nl=False)
     else:
         for s in scenarios.CATALOGUE_SCENARIOS.values():

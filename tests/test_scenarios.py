@@ -20,10 +20,10 @@ from mock_server.scenarios import (
     FAULT_KIND,
     OCR_KIND,
     WARNING_KIND,
-    readme_block,
 )
 from mock_server.settings import Settings
 from mock_server.warning_codes import WARNING_BITS, WARNINGS
+from scripts.update_readme_scenarios import README_END, README_START, readme_block, update_readme
 from tests.support import VERSION, Flow, card_image, new_order_no
 
 ILLEGAL = ("400101", "不合法的请求")
@@ -89,10 +89,17 @@ def test_listing_matches_the_catalogue(flow: Flow):
     assert by_name["connection-reset"]["code"] is None
 
 
+def test_the_maintainer_script_rewrites_a_stale_block(tmp_path: Path):
+    readme = tmp_path / "README.md"
+    readme.write_text(f"before\n{README_START}\n| stale |\n{README_END}\nafter\n", encoding="utf-8")
+    update_readme(readme)
+    assert readme.read_text(encoding="utf-8") == f"before\n{readme_block()}\nafter\n"
+
+
 def test_readme_block_is_the_catalogue_rendering():
     readme = (Path(__file__).parents[1] / "README.md").read_text(encoding="utf-8")
     assert readme_block() in readme, (
-        "README's scenarios table is stale: run `idcard-mock scenarios --update-readme README.md`"
+        "README's scenarios table is stale: run `python scripts/update_readme_scenarios.py README.md`"
     )
 
 
