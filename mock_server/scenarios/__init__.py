@@ -53,13 +53,13 @@ from mock_server.scenarios.catalogue import (
 )
 from mock_server.scenarios.desk import ScenarioDesk
 from mock_server.scenarios.queue import ScenarioQueue
-from mock_server.scenarios.record import Exchange
+from mock_server.scenarios.record import CallRecord
 from mock_server.scenarios.selection import Selection, TransportFault, parse_header, select
 
 __all__ = [
     "ACCESS_TOKEN", "API_TICKET", "APPLIED_HEADER", "CATALOGUE_SCENARIOS", "EMPTY_BODY",
     "ENDPOINTS", "FAULT_KIND", "HEADER", "HTTP_ERROR", "LATENCY", "LOW_CLARITY", "MALFORMED_JSON",
-    "OCR", "OCR_KIND", "OCR_RESULT", "RESET", "STALL", "WARNING_KIND", "Exchange", "Param",
+    "OCR", "OCR_KIND", "OCR_RESULT", "RESET", "STALL", "WARNING_KIND", "CallRecord", "Param",
     "Scenario", "ScenarioDesk", "ScenarioError", "ScenarioQueue", "Selection", "TransportFault",
     "lookup", "markdown_table", "parse_header", "select",
 ]

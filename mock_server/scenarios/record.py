@@ -9,7 +9,7 @@ from mock_server.scenarios.selection import Selection
 
 
 @dataclass
-class Exchange:
+class CallRecord:
     """One vendor call as it goes through the mock: what the HTTP layer knows before the call
     (endpoint, scenario header) and what the call learns on the way (app, order, sign verdict,
     the scenario it applied). The journal is written from it."""
