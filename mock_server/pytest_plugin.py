@@ -34,7 +34,7 @@ if TYPE_CHECKING:
 # -- the mock in a thread ----------------------------------------------------------------------
 
 
-class MockServer:
+class ThreadedServer:
     """A mock app served by werkzeug's threaded server on 127.0.0.1 and a free port.
 
     Answers of HTTP 500 (the strict-mode signal that the mock broke its own schemas) are kept in
@@ -71,7 +71,7 @@ class MockServer:
             raise RuntimeError("the mock server is not running")
         return f"http://127.0.0.1:{self._server.server_port}"
 
-    def start(self) -> MockServer:
+    def start(self) -> ThreadedServer:
         from werkzeug.serving import WSGIRequestHandler, make_server
 
         class QuietHandler(WSGIRequestHandler):
@@ -95,7 +95,7 @@ class MockServer:
             self._thread.join(timeout=10)
         self._server = self._thread = None
 
-    def __enter__(self) -> MockServer:
+    def __enter__(self) -> ThreadedServer:
         return self.start()
 
     def __exit__(self, *exc: object) -> None:
@@ -109,7 +109,7 @@ class IdcardMock:
     base_url: str
     client: KycClient
     fixtures: tuple[PackEntry, ...]
-    server: MockServer = field(repr=False)
+    server: ThreadedServer = field(repr=False)
 
     def fixture(self, side: str) -> PackEntry:
         """The first entry of the default pack for `side` that the mock recognises."""
@@ -128,7 +128,7 @@ def idcard_mock() -> Iterator[IdcardMock]:
 
     folder = default_pack_dir()
     entries = load_pack(folder).entries if folder is not None else ()
-    with MockServer() as server:
+    with ThreadedServer() as server:
         client = KycClient(server.base_url, DEFAULT_APP_ID, DEFAULT_SECRET)
         yield IdcardMock(server.base_url, client, entries, server)
     if server.server_errors:
@@ -149,7 +149,7 @@ def pytest_configure(config: pytest.Config) -> None:
 
     app_id, secret = option.kyc_app_id, option.kyc_secret
     apps = {app_id: secret} if app_id and secret else {DEFAULT_APP_ID: DEFAULT_SECRET}
-    server = MockServer(Settings(apps=apps, db=":memory:", strict=True)).start()
+    server = ThreadedServer(Settings(apps=apps, db=":memory:", strict=True)).start()
     config.add_cleanup(server.stop)
     option.kyc_base_url = server.base_url
     option.kyc_may_move_clock = True

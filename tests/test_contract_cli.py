@@ -15,7 +15,7 @@ import pytest
 
 from mock_server.app import create_app
 from mock_server.fixtures.pack import default_pack_dir, load_pack
-from mock_server.pytest_plugin import MockServer
+from mock_server.pytest_plugin import ThreadedServer
 from mock_server.settings import DEFAULT_APP_ID, DEFAULT_SECRET, Settings
 
 ROOT = Path(__file__).resolve().parent.parent
@@ -72,7 +72,7 @@ def test_exit_status_is_non_zero_on_a_failure(tmp_path: Path) -> None:
     front, back = pack.first_recognised("portrait"), pack.first_recognised("emblem")
     assert front is not None and back is not None
     env = {**os.environ, "IDCARD_MOCK_CONTRACT_SECRET": DEFAULT_SECRET}
-    with MockServer(app=lambda environ, start: sex_flipped(environ, start, app)) as server:
+    with ThreadedServer(app=lambda environ, start: sex_flipped(environ, start, app)) as server:
         done = contract("--base-url", server.base_url, "--target-is-live", "--app-id",
                         DEFAULT_APP_ID, "--portrait-image", str(front.image), "--emblem-image",
                         str(back.image), cwd=tmp_path, env=env)
@@ -84,7 +84,7 @@ def test_exit_status_is_non_zero_on_a_failure(tmp_path: Path) -> None:
 
 
 def test_usage_errors_are_reported_together(tmp_path: Path) -> None:
-    with MockServer() as server:
+    with ThreadedServer() as server:
         done = contract("--base-url", server.base_url, "--target-is-live", cwd=tmp_path)
     assert done.returncode == pytest.ExitCode.USAGE_ERROR
     assert "ERROR: a target that is not the mock needs --kyc-app-id and --kyc-secret\n" in done.stderr

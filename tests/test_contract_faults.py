@@ -15,7 +15,7 @@ import contract_tests.kit  # noqa: F401  (likewise)
 from contract_tests import SUITE_DIR
 from mock_server import credentials, limits, service, signing
 from mock_server.explain import FieldNames
-from mock_server.pytest_plugin import MockServer
+from mock_server.pytest_plugin import ThreadedServer
 
 pytest_plugins = ["pytester"]
 
@@ -89,7 +89,7 @@ FAULTS = [
 
 
 def run_suite_against_the_mock(pytester: pytest.Pytester) -> pytest.RunResult:
-    with MockServer() as server:
+    with ThreadedServer() as server:
         return pytester.runpytest_inprocess(str(SUITE_DIR), "--kyc-base-url", server.base_url,
                                             "--kyc-may-move-clock")
 

@@ -25,7 +25,7 @@ from contract_tests import SUITE_DIR
 from mock_server import signing
 from mock_server.app import create_app
 from mock_server.fixtures.pack import default_pack_dir, load_pack
-from mock_server.pytest_plugin import MockServer
+from mock_server.pytest_plugin import ThreadedServer
 from mock_server.settings import DEFAULT_APP_ID, DEFAULT_SECRET, Settings
 
 pytest_plugins = ["pytester"]
@@ -246,7 +246,7 @@ def test_suite_fails_against_a_broken_target(
     check: str, says: str,
 ) -> None:
     target = factory()
-    with MockServer(app=target) as server:
+    with ThreadedServer(app=target) as server:
         result = run_suite(pytester, server.base_url, card_images)
     output = result.stdout.str()
     assert result.ret == pytest.ExitCode.TESTS_FAILED, output[-3000:]
@@ -264,7 +264,7 @@ def test_the_unbroken_mock_passes_as_a_live_target(
     """The control for the cases above: the same run against the same layer breaking nothing
     passes, with every documented check asserted and within the default call budget."""
     target = BrokenTarget()
-    with MockServer(app=target) as server:
+    with ThreadedServer(app=target) as server:
         result = run_suite(pytester, server.base_url, card_images)
     output = result.stdout.str()
     assert result.ret == pytest.ExitCode.OK, output[-3000:]
@@ -278,7 +278,7 @@ def test_max_calls_caps_what_the_target_receives(
     pytester: pytest.Pytester, card_images: tuple[Path, Path]
 ) -> None:
     target = BrokenTarget()
-    with MockServer(app=target) as server:
+    with ThreadedServer(app=target) as server:
         result = run_suite(pytester, server.base_url, card_images, "--kyc-max-calls", "2")
     output = result.stdout.str()
     assert target.ocr_posts == 2
@@ -298,14 +298,14 @@ def test_observations_against_live_are_reported_not_failed(
             if "bizSeqNo" in scope:
                 scope["bizSeqNo"] = "9" * 32
 
-    with MockServer(app=BrokenTarget(other_biz_seq_no)) as server:
+    with ThreadedServer(app=BrokenTarget(other_biz_seq_no)) as server:
         result = run_suite(pytester, server.base_url, card_images)
     output = result.stdout.str()
     assert result.ret == pytest.ExitCode.OK, output[-3000:]
     assert "observations (the target differs from the mock's choice; never failed):" in output
     assert "test_biz_seq_no_structure[portrait]: " in output
     # Asserted against the mock, the same difference fails.
-    with MockServer(app=BrokenTarget(other_biz_seq_no)) as server:
+    with ThreadedServer(app=BrokenTarget(other_biz_seq_no)) as server:
         as_mock = pytester.runpytest_inprocess(str(SUITE_DIR), "--kyc-base-url", server.base_url,
                                                "--kyc-target-is-mock", "--kyc-portrait-image",
                                                str(card_images[0]), "--kyc-emblem-image",
@@ -314,7 +314,7 @@ def test_observations_against_live_are_reported_not_failed(
 
 
 def test_a_live_target_without_images_is_a_usage_error(pytester: pytest.Pytester) -> None:
-    with MockServer(app=BrokenTarget()) as server:
+    with ThreadedServer(app=BrokenTarget()) as server:
         result = pytester.runpytest_inprocess(
             str(SUITE_DIR), "--kyc-base-url", server.base_url, "--kyc-target-is-live",
             "--kyc-app-id", "IDA00001", "--kyc-secret", "s" * 64,

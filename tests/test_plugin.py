@@ -12,7 +12,7 @@ import requests  # imported here so pytester's in-process runs share one copy
 
 from contract_tests.target import DEVELOPMENT_APP, probe
 from mock_server.fixtures.pack import default_pack_dir, load_pack
-from mock_server.pytest_plugin import MockServer
+from mock_server.pytest_plugin import ThreadedServer
 from mock_server.settings import DEFAULT_APP_ID, DEFAULT_SECRET
 
 pytest_plugins = ["pytester"]
@@ -99,18 +99,18 @@ def test_the_suite_knows_the_mocks_development_app() -> None:
     ids=["health", "health-refused", "other-service", "not-an-object", "vendor-404", "html"],
 )
 def test_the_suites_probe_tells_the_mock(app: Any, expected: bool) -> None:
-    with MockServer(app=app) as server:
+    with ThreadedServer(app=app) as server:
         assert probe(server.base_url) == (True, expected)
 
 
 def test_the_suites_probe_against_the_real_mock_and_nothing() -> None:
-    with MockServer() as server:
+    with ThreadedServer() as server:
         assert probe(server.base_url) == (True, True)
     assert probe("http://127.0.0.1:9") == (False, False)
 
 
 def test_server_errors_are_kept() -> None:
-    with MockServer(app=json_app("500 INTERNAL SERVER ERROR", {"x": 1})) as server:
+    with ThreadedServer(app=json_app("500 INTERNAL SERVER ERROR", {"x": 1})) as server:
         requests.get(server.base_url + "/api/oauth2/access_token", timeout=5)
     assert server.server_errors == ["/api/oauth2/access_token answered 500 INTERNAL SERVER ERROR"]
 
@@ -133,7 +133,7 @@ def test_the_documented_example_runs(pytester: pytest.Pytester) -> None:
 def test_a_500_the_test_asked_for_is_not_a_server_error() -> None:
     from tests.support import Flow
 
-    server = MockServer().start()
+    server = ThreadedServer().start()
     try:
         flow = Flow(requests.Session(), base=server.base_url)
         flow.get_token()

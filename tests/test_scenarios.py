@@ -14,7 +14,7 @@ from PIL import Image
 from mock_server import marker
 from mock_server.app import create_app
 from mock_server.errors import OCR_FAILURES
-from mock_server.pytest_plugin import MockServer
+from mock_server.pytest_plugin import ThreadedServer
 from mock_server.scenarios import (
     CATALOGUE_SCENARIOS,
     FAULT_KIND,
@@ -269,7 +269,7 @@ def test_a_failing_image_keeps_its_failure_under_a_warning_scenario(flow: Flow):
 @pytest.fixture(scope="module")
 def served():
     app = create_app(Settings(db=":memory:", strict=True))
-    with MockServer(app=app) as server:
+    with ThreadedServer(app=app) as server:
         flow = Flow(requests.Session(), server.base_url)
         flow.get_ticket()
         yield flow
