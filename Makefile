@@ -15,7 +15,8 @@ serve: $(STAMP)
 	$(BIN)/idcard-mock serve
 
 test: $(STAMP)
-	$(BIN)/ruff check mock_server tests bench contract_tests
+	$(BIN)/ruff check mock_server tests bench contract_tests scripts
+	$(BIN)/lint-imports
 	$(BIN)/pytest -q
 
 bench: $(STAMP)

@@ -1,10 +1,5 @@
-"""The contract suite's machinery: the target, the shared client and OCR calls, the central schema
-check of every answer, observations, redaction and the closing summary.
-
-The options themselves (`--base-url`, `--app-id`, ...) belong to the idcard-mock pytest plugin
-(`mock_server.pytest_plugin`), so they are defined once whether the suite runs alone or beside a
-user's own tests.
-"""
+"""The contract suite's machinery: its options and target, the shared client and OCR calls, the
+central schema check of every answer, observations, redaction and the closing summary."""
 
 from __future__ import annotations
 
@@ -16,9 +11,10 @@ from typing import Any
 import pytest
 
 from contract_tests import SUITE_DIR, checks
+from contract_tests import target as targets
+from contract_tests.client import Client
 from contract_tests.kit import Kit, OcrCall, ocr_call, user_id
-from mock_server.client import KycClient
-from mock_server.pytest_plugin import Target, resolve_target
+from contract_tests.target import Target
 
 KIT = pytest.StashKey[Kit]()
 RECORDS = pytest.StashKey[dict[str, "CheckRecord"]]()
@@ -64,9 +60,31 @@ class RedactedRepr:
 # -- session -----------------------------------------------------------------------------------
 
 
+def pytest_addoption(parser: pytest.Parser) -> None:
+    targets.add_options(parser)
+
+
+def pytest_configure(config: pytest.Config) -> None:
+    config.addinivalue_line(
+        "markers",
+        "mock_only(reason): the check asserts a choice of the mock (docs/fidelity.md); "
+        "skipped against any other target.",
+    )
+    config.addinivalue_line(
+        "markers",
+        "observe(reason): asserted against the mock; against any other target a failure is "
+        "reported as an observation, never failed.",
+    )
+    config.addinivalue_line(
+        "markers",
+        "moves_clock: the check moves the mock's clock; it runs last, and only with "
+        "--kyc-may-move-clock.",
+    )
+
+
 def kit_of(config: pytest.Config) -> Kit:
     if KIT not in config.stash:
-        target = resolve_target(config)
+        target = targets.resolve(config)
         config.stash[KIT] = Kit(target)
         config.stash[RECORDS] = {}
     return config.stash[KIT]
@@ -88,6 +106,14 @@ def _record(item: pytest.Item, target: Target) -> CheckRecord:
 
 def pytest_collection_modifyitems(config: pytest.Config, items: list[pytest.Item]) -> None:
     target = kit_of(config).target
+    # A check that moves the mock's clock ages every token, ticket and order made before it: run
+    # those checks after all others.
+    items.sort(key=lambda item: item.get_closest_marker("moves_clock") is not None)
+    for item in items:
+        if item.get_closest_marker("moves_clock") and not target.may_move_clock:
+            item.add_marker(pytest.mark.skip(
+                reason="moves the mock's clock: only on a mock this run owns (--kyc-may-move-clock)"
+            ))
     if target.is_mock:
         return
     for item in items:
@@ -101,8 +127,8 @@ def pytest_collection_modifyitems(config: pytest.Config, items: list[pytest.Item
 
 def _new_violations(kit: Kit, start: int) -> list[str]:
     found = []
-    for exchange in kit.exchanges[start:]:
-        found += [f"{exchange.call}: {p}" for p in exchange.problems]
+    for received in kit.received[start:]:
+        found += [f"{received.call}: {p}" for p in received.problems]
     return list(dict.fromkeys(found))
 
 
@@ -111,7 +137,7 @@ def pytest_runtest_call(item: pytest.Item) -> Iterator[None]:
     # Every answer received while a check runs is held to its schema, whatever the check itself
     # looks at: a check cannot pass on an answer that breaks schemas/.
     kit = kit_of(item.config)
-    start = len(kit.exchanges)
+    start = len(kit.received)
     result = yield
     violations = _new_violations(kit, start)
     if violations:
@@ -174,8 +200,8 @@ def pytest_terminal_summary(terminalreporter: Any, exitstatus: int, config: pyte
     tr.write_line(f"images   {target.images_from}")
     cap = (f"cap {kit.budget.limit}" if kit.budget.limit is not None
            else "no cap: the mock bills nothing")
-    violations = sum(1 for e in kit.exchanges if e.problems)
-    tr.write_line(f"calls    {kit.budget.used} billable OCR calls ({cap}); {len(kit.exchanges)} answers "
+    violations = sum(1 for r in kit.received if r.problems)
+    tr.write_line(f"calls    {kit.budget.used} billable OCR calls ({cap}); {len(kit.received)} answers "
                   f"checked against schemas/, {violations} broke them")
     kinds = Counter(r.kind for r in records.values())
     outcomes = Counter(r.outcome for r in records.values())
@@ -208,26 +234,26 @@ def target(kit: Kit) -> Target:
 
 
 @pytest.fixture(scope="session")
-def client(kit: Kit) -> KycClient:
+def client(kit: Kit) -> Client:
     """The suite's one client. It fetches the run's only access token and SIGN ticket here:
     against the live service every new token leaves the app's other tokens 60 s (§2), so the
     suite never asks for a second one outside mock-only checks."""
     client = kit.client()
-    start = len(kit.exchanges)
+    start = len(kit.received)
     client.sign_ticket()
-    fetched = kit.exchanges[start:]
-    kit.token_exchange = next((e for e in fetched if e.call == "access_token"), None)
-    kit.sign_ticket_exchange = next((e for e in fetched if e.call == "api_ticket"), None)
+    fetched = kit.received[start:]
+    kit.token_answer = next((r for r in fetched if r.call == "access_token"), None)
+    kit.sign_ticket_answer = next((r for r in fetched if r.call == "api_ticket"), None)
     return client
 
 
 @pytest.fixture(scope="session")
-def portrait_call(client: KycClient, target: Target) -> OcrCall:
+def portrait_call(client: Client, target: Target) -> OcrCall:
     """The portrait image, sent with a userId (left out of the sign, §1) and getNative=1."""
     return ocr_call(client, "portrait", target.portrait_image, user=user_id(), get_native=True)
 
 
 @pytest.fixture(scope="session")
-def emblem_call(client: KycClient, target: Target) -> OcrCall:
+def emblem_call(client: Client, target: Target) -> OcrCall:
     """The emblem image: it must come back as the emblem side."""
     return ocr_call(client, "emblem", target.emblem_image)

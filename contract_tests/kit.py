@@ -1,4 +1,5 @@
-"""The run's shared state: the target, the clients, every exchange, the call budget, redaction."""
+"""The run's shared state: the target, the clients, every answer received, the call budget,
+redaction."""
 
 from __future__ import annotations
 
@@ -11,8 +12,8 @@ from typing import Any
 import pytest
 
 from contract_tests import checks
-from mock_server.client import CallBudget, KycClient, RawResponse
-from mock_server.pytest_plugin import Target
+from contract_tests.client import Answer, Client
+from contract_tests.target import Target
 
 # An 18-character resident ID number standing alone (not inside a longer run of digits such as
 # a 32-digit bizSeqNo): keep the first 6 and the last 4.
@@ -21,62 +22,67 @@ REDACTED = "<redacted>"
 
 
 @dataclass(frozen=True)
-class Exchange:
+class Received:
     """One answer the suite received, and how it breaks its schema (empty: it conforms)."""
 
-    call: str
-    status: int
-    body: Any
-    text: str = field(repr=False)
+    answer: Answer
     problems: tuple[str, ...] = ()
 
+    @property
+    def call(self) -> str:
+        return self.answer.call
 
-class SkippingBudget(CallBudget):
-    """Past the cap, the check that wanted another billable call is skipped, not failed."""
+    @property
+    def body(self) -> Any:
+        return self.answer.body
+
+
+class Budget:
+    """The cap on billable OCR calls. Past it, the check that wanted another call is skipped."""
+
+    def __init__(self, limit: int | None) -> None:
+        self.limit = limit
+        self.used = 0
+        self._lock = threading.Lock()
 
     def take(self) -> None:
         with self._lock:
             if self.limit is not None and self.used >= self.limit:
-                pytest.skip(f"--max-calls {self.limit}: the budget of billable OCR calls is spent")
+                pytest.skip(f"--kyc-max-calls {self.limit}: the budget of billable OCR calls is spent")
             self.used += 1
 
 
 class Kit:
-    """One per run. Clients made here record every answer and register what must be redacted."""
+    """One per run. Clients made here record every answer and what must be redacted."""
 
     def __init__(self, target: Target) -> None:
         self.target = target
         # Nothing the mock answers is billed; against anything else the cap holds.
-        self.budget = SkippingBudget(None if target.is_mock else target.max_calls)
-        self.exchanges: list[Exchange] = []
+        self.budget = Budget(None if target.is_mock else target.max_calls)
+        self.received: list[Received] = []
         # The answers to the run's one token and SIGN ticket fetch (the shared client's).
-        self.token_exchange: Exchange | None = None
-        self.sign_ticket_exchange: Exchange | None = None
-        self._clients: list[KycClient] = []
+        self.token_answer: Received | None = None
+        self.sign_ticket_answer: Received | None = None
+        self._clients: list[Client] = []
         self._lock = threading.Lock()
 
-    def _record(self, call: str, raw: RawResponse) -> None:
-        document = f"{call}.response.json"
-        if raw.body is None:
-            problems = [f"schemas/{document}: the answer is not JSON (HTTP {raw.status})"]
+    def _record(self, answer: Answer) -> None:
+        document = f"{answer.call}.response.json"
+        if answer.body is None:
+            problems = [f"schemas/{document}: the answer is not JSON (HTTP {answer.status})"]
         else:
-            problems = checks.schema_problems(document, raw.body, checks.answer_side(raw.body))
+            problems = checks.schema_problems(document, answer.body, checks.answer_side(answer.body))
         with self._lock:
-            self.exchanges.append(Exchange(call, raw.status, raw.body, raw.text, tuple(problems)))
+            self.received.append(Received(answer, tuple(problems)))
 
-    def last(self, call: str) -> Exchange:
+    def last(self, call: str) -> Received:
         with self._lock:
-            return next(e for e in reversed(self.exchanges) if e.call == call)
+            return next(r for r in reversed(self.received) if r.call == call)
 
-    def client(self, *, app_id: str | None = None, secret: str | None = None) -> KycClient:
-        client = KycClient(
-            self.target.base_url,
-            app_id or self.target.app_id,
-            secret if secret is not None else self.target.secret,
-            verify_result_sign=False,  # checked by its own test, where the recipe is known
-            budget=self.budget,
-            on_response=self._record,
-        )
+    def client(self, *, secret: str | None = None) -> Client:
+        client = Client(self.target.base_url, self.target.app_id,
+                        secret if secret is not None else self.target.secret,
+                        before_ocr=self.budget.take, on_answer=self._record)
         with self._lock:
             self._clients.append(client)
         return client
@@ -113,30 +119,28 @@ class OcrCall:
     order_no: str
     user_id: str | None
     ticket: str = field(repr=False)
-    raw: RawResponse = field(repr=False)
+    answer: Answer = field(repr=False)
 
     @property
     def body(self) -> Any:
-        return self.raw.body
+        return self.answer.body
 
     def result(self) -> dict[str, Any]:
         """The answer's result; fails the check when the card was not recognised."""
-        body = self.raw.body
-        code = body.get("code") if isinstance(body, dict) else None
-        msg = body.get("msg") if isinstance(body, dict) else None
-        assert code == "0" and isinstance(body.get("result"), dict), (
+        code, msg = self.answer.code_msg()
+        assert code == "0" and isinstance(self.body.get("result"), dict), (
             f"the {self.side} image was not recognised: code {code!r} msg {msg!r} "
-            f"(HTTP {self.raw.status})"
+            f"(HTTP {self.answer.status})"
         )
-        return body["result"]
+        return self.body["result"]
 
 
-def ocr_call(client: KycClient, side: str, image: bytes, *, user: str | None = None,
+def ocr_call(client: Client, side: str, image: bytes, *, user: str | None = None,
              get_native: bool = False, order_no: str | None = None,
-             card_type: Any = None, lowercase_sign: bool = False) -> OcrCall:
+             card_type: str | None = None, lowercase_sign: bool = False) -> OcrCall:
     """Send `image` signed with the client's SIGN ticket; the answer is returned, never raised."""
     ticket = client.sign_ticket()
-    body = client.ocr_body(image, user_id=user, get_native=get_native, ticket=ticket,
+    body = client.ocr_body(image, ticket=ticket, user_id=user, get_native=get_native,
                            order_no=order_no, card_type=card_type)
     if lowercase_sign:
         body["sign"] = body["sign"].lower()

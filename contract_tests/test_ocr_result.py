@@ -10,16 +10,24 @@ from typing import Any
 import pytest
 
 from contract_tests import checks
+from contract_tests.client import Client, new_order_no
 from contract_tests.kit import Kit, OcrCall, ocr_call
-from mock_server.client import EMBLEM_FIELDS, PORTRAIT_FIELDS, KycClient, new_order_no
-from mock_server.pytest_plugin import Target
+from contract_tests.target import Target
+from contract_tests.vendor import (
+    EMBLEM_FIELDS,
+    ILLEGAL_REQUEST,
+    ORDER_NOT_FOUND,
+    PORTRAIT_FIELDS,
+)
+from contract_tests.vendor import (
+    RESULT_PREFIX as PREFIX,
+)
 
-PREFIX = {"portrait": "front", "emblem": "back"}
 # The vendor notes that images may lag about a second behind the OCR answer (§6).
 IMAGE_LAG_S = 6.0
 
 
-def _query(client: KycClient, order_no: str, **flags: bool) -> Any:
+def _query(client: Client, order_no: str, **flags: bool) -> Any:
     return client.get_ocr_result(client.ocr_result_params(order_no, **flags)).body
 
 
@@ -53,7 +61,7 @@ class Kept:
 
 
 @pytest.fixture
-def with_files(call: OcrCall, client: KycClient, target: Target) -> Kept:
+def with_files(call: OcrCall, client: Client, target: Target) -> Kept:
     """getOcrResult with get_file=1 for the call's order, waiting out the documented image lag
     against a target that is not the mock."""
     call.result()
@@ -101,7 +109,7 @@ def test_result_formats(call: OcrCall, with_files: Kept, kit: Kit) -> None:
     assert not problems, checks.explain(problems, "the getOcrResult answer")
 
 
-def test_no_images_without_get_file(portrait_call: OcrCall, client: KycClient) -> None:
+def test_no_images_without_get_file(portrait_call: OcrCall, client: Client) -> None:
     """Images only with get_file=1 (§6)."""
     portrait_call.result()
     result = _result(_query(client, portrait_call.order_no), "the portrait order")
@@ -110,20 +118,28 @@ def test_no_images_without_get_file(portrait_call: OcrCall, client: KycClient) -
     assert not present, f"getOcrResult without get_file=1 returned {present}"
 
 
-def test_unknown_order_is_66660020(client: KycClient) -> None:
-    body = _query(client, new_order_no())
-    got = (body.get("code"), body.get("msg")) if isinstance(body, dict) else body
-    assert got == ("66660020", "OCR 结果查询不到"), (
+def test_signed_query_is_accepted(portrait_call: OcrCall, client: Client) -> None:
+    """A query signed over app_id, order_no, nonce, version and the SIGN ticket is answered (§6)."""
+    portrait_call.result()
+    got = client.get_ocr_result(client.ocr_result_params(portrait_call.order_no)).code_msg()
+    assert got[0] == "0", (
+        f"getOcrResult signed over app_id, order_no, nonce, version and the SIGN ticket answered "
+        f"{got} (§6: those five values make its sign)"
+    )
+
+
+def test_unknown_order_is_66660020(client: Client) -> None:
+    got = client.get_ocr_result(client.ocr_result_params(new_order_no())).code_msg()
+    assert got == ORDER_NOT_FOUND, (
         f"getOcrResult for an order never sent answered {got}, expected 66660020 OCR 结果查询不到"
     )
 
 
-def test_wrong_sign_is_refused(portrait_call: OcrCall, client: KycClient) -> None:
+def test_wrong_sign_is_refused(portrait_call: OcrCall, client: Client) -> None:
     params = client.ocr_result_params(portrait_call.order_no)
     params["sign"] = params["sign"][::-1]
-    body = client.get_ocr_result(params).body
-    got = (body.get("code"), body.get("msg")) if isinstance(body, dict) else body
-    assert got == ("400101", "不合法的请求"), f"getOcrResult with a wrong sign answered {got}"
+    got = client.get_ocr_result(params).code_msg()
+    assert got == ILLEGAL_REQUEST, f"getOcrResult with a wrong sign answered {got} (§6, §5b)"
 
 
 @pytest.mark.observe("crops, fidelity notes: Orders and getOcrResult")
@@ -135,7 +151,7 @@ def test_crops_are_present_and_may_be_empty(call: OcrCall, with_files: Kept) -> 
 
 
 @pytest.mark.mock_only("one orderNo holds both sides, fidelity notes: Orders")
-def test_one_order_holds_both_sides(client: KycClient, target: Target) -> None:
+def test_one_order_holds_both_sides(client: Client, target: Target) -> None:
     order_no = new_order_no()
     front = ocr_call(client, "portrait", target.portrait_image, order_no=order_no)
     back = ocr_call(client, "emblem", target.emblem_image, order_no=order_no)
@@ -151,7 +167,7 @@ def test_one_order_holds_both_sides(client: KycClient, target: Target) -> None:
 
 
 @pytest.mark.mock_only("a repeated side replaces the earlier one, fidelity notes: Orders")
-def test_same_side_again_replaces_it(client: KycClient, target: Target) -> None:
+def test_same_side_again_replaces_it(client: Client, target: Target) -> None:
     order_no = new_order_no()
     ocr_call(client, "portrait", target.portrait_image, order_no=order_no)
     again = ocr_call(client, "portrait", target.portrait_image, order_no=order_no)
@@ -163,7 +179,7 @@ def test_same_side_again_replaces_it(client: KycClient, target: Target) -> None:
 
 
 @pytest.mark.mock_only("nativePlace on getOcrResult, fidelity notes: Answers")
-def test_native_place_on_request(portrait_call: OcrCall, client: KycClient) -> None:
+def test_native_place_on_request(portrait_call: OcrCall, client: Client) -> None:
     result = _result(_query(client, portrait_call.order_no, get_native=True), "the portrait order")
     assert result.get("nativePlace") == portrait_call.result().get("nativePlace"), (
         "getOcrResult with get_native=1 does not give the OCR answer's nativePlace"

@@ -257,17 +257,12 @@ def sign_explain(app_id, order_no, nonce, version_, ticket, given, user_id, fiel
 
 
 @main.command("scenarios")
-@click.option("--markdown", is_flag=True, help="The README's table.")
-@click.option("--update-readme", type=click.Path(exists=True, dir_okay=False), metavar="README",
-              help="Rewrite the scenarios block of README (between its scenarios markers).")
-def scenarios_command(markdown: bool, update_readme: str | None) -> None:
+@click.option("--markdown", is_flag=True, help="As a Markdown table.")
+def scenarios_command(markdown: bool) -> None:
     """List the scenarios (X-Mock-Scenario, POST /_mock/scenarios/next, image markers)."""
     from mock_server import scenarios
 
-    if update_readme:
-        scenarios.update_readme(update_readme)
-        click.echo(f"updated the scenarios block of {update_readme}")
-    elif markdown:
+    if markdown:
         click.echo(scenarios.markdown_table(), nl=False)
     else:
         for s in scenarios.CATALOGUE_SCENARIOS.values():
@@ -306,13 +301,14 @@ def contract_command(base_url, app_id, secret, portrait_image, emblem_image, jun
 
     # `-p idcard_mock` loads the plugin even where pytest's plugin autoload is disabled.
     args = [str(SUITE_DIR), "-p", "idcard_mock"]
-    for flag, value in (("--base-url", base_url), ("--app-id", app_id),
-                        ("--portrait-image", portrait_image), ("--emblem-image", emblem_image),
-                        ("--junit-xml", junit_xml), ("--max-calls", max_calls)):
+    for flag, value in (("--kyc-base-url", base_url), ("--kyc-app-id", app_id),
+                        ("--kyc-portrait-image", portrait_image),
+                        ("--kyc-emblem-image", emblem_image), ("--junit-xml", junit_xml),
+                        ("--kyc-max-calls", max_calls)):
         if value is not None:
             args += [flag, str(value)]
     if target_is_mock is not None:
-        args.append("--target-is-mock" if target_is_mock else "--target-is-live")
+        args.append("--kyc-target-is-mock" if target_is_mock else "--kyc-target-is-live")
     if secret is not None:
         # Through the environment, not argv: nothing that echoes arguments can show it.
         os.environ["IDCARD_MOCK_CONTRACT_SECRET"] = secret

@@ -18,6 +18,7 @@ from itertools import accumulate
 from faker import Faker
 from stdnum.cn import ric
 
+from mock_server.dates import add_years, age_on
 from mock_server.regions import Region, current_regions
 
 __all__ = [
@@ -107,18 +108,6 @@ def check_digit(first17: str) -> str:
     return ric.calc_check_digit(first17 + "0")
 
 
-def _add_years(d: date, years: int) -> date:
-    """Same month/day ``years`` later; Feb 29 falls back to Feb 28."""
-    try:
-        return d.replace(year=d.year + years)
-    except ValueError:
-        return d.replace(year=d.year + years, day=28)
-
-
-def _age_on(birth: date, day: date) -> int:
-    return day.year - birth.year - ((day.month, day.day) < (birth.month, birth.day))
-
-
 def _birthday(birth: date, age: int) -> date:
     """First day on which ``_age_on`` reaches ``age`` (Mar 1 for Feb 29 births in common years)."""
     try:
@@ -129,8 +118,8 @@ def _birthday(birth: date, age: int) -> date:
 
 def _earliest_issue(as_of: date, term: int) -> date:
     """Earliest issue date whose ``term``-year card is still valid on ``as_of``."""
-    day = _add_years(as_of, -term) + timedelta(days=1)
-    while _add_years(day, term) <= as_of:  # Feb 29 issue dates expire on Feb 28
+    day = add_years(as_of, -term) + timedelta(days=1)
+    while add_years(day, term) <= as_of:  # Feb 29 issue dates expire on Feb 28
         day += timedelta(days=1)
     return day
 
@@ -230,8 +219,8 @@ class IdentityGenerator:
         sex = "男" if sequence % 2 else "女"
         nation = rng.choices(NATIONS, cum_weights=_nation_cum_weights())[0]
         valid_from = self._draw_issue_date(rng, birth)
-        term = validity_years(_age_on(birth, valid_from))
-        valid_to = None if term is None else _add_years(valid_from, term)
+        term = validity_years(age_on(birth, valid_from))
+        valid_to = None if term is None else add_years(valid_from, term)
 
         first17 = f"{region.code}{birth:%Y%m%d}{sequence:03d}"
         idcard = first17 + check_digit(first17)
@@ -301,8 +290,8 @@ class IdentityGenerator:
         """Age 1–90 on ``as_of`` weighted by ``_AGE_BANDS``, then a uniform day within that age."""
         as_of = self.as_of
         age = rng.choices(_AGES, cum_weights=_age_cum_weights())[0]
-        latest = _add_years(as_of, -age)
-        earliest = _add_years(as_of, -age - 1) + timedelta(days=1)
+        latest = add_years(as_of, -age)
+        earliest = add_years(as_of, -age - 1) + timedelta(days=1)
         return earliest + timedelta(days=rng.randrange((latest - earliest).days + 1))
 
     def _draw_region(self, rng: random.Random, birth_year: int) -> Region:
@@ -325,7 +314,7 @@ class IdentityGenerator:
         hold one issued at any age (api-facts.md §9 terms).
         """
         as_of = self.as_of
-        lower = _birthday(birth, 16) if _age_on(birth, as_of) >= 16 else birth
+        lower = _birthday(birth, 16) if age_on(birth, as_of) >= 16 else birth
         if _SECOND_GENERATION <= as_of:
             lower = max(lower, _SECOND_GENERATION)
         spans: list[tuple[date, int]] = []

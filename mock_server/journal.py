@@ -14,7 +14,7 @@ from typing import Any
 
 from mock_server import masking
 from mock_server.clock import beijing
-from mock_server.scenarios import Exchange
+from mock_server.scenarios import CallRecord
 from mock_server.store import Store
 
 LIMIT = 1000
@@ -65,7 +65,7 @@ def build_entry(
     at: float,
     method: str,
     path: str,
-    exchange: Exchange,
+    record: CallRecord,
     request: Mapping[str, Any],
     http_status: int | None,
     answer: Mapping[str, Any] | None,
@@ -74,21 +74,21 @@ def build_entry(
 ) -> dict[str, Any]:
     """One journal entry. `answer` is the vendor body the call produced (before any fault);
     `http_status` what the client received (None: no answer at all)."""
-    selection = exchange.selection
+    selection = record.selection
     return {
         "time": beijing(at).isoformat(timespec="milliseconds"),
-        "endpoint": exchange.endpoint,
+        "endpoint": record.endpoint,
         "method": method,
         "path": path,
-        "appId": exchange.app_id,
-        "orderNo": exchange.order_no,
+        "appId": record.app_id,
+        "orderNo": record.order_no,
         "code": answer.get("code") if answer else None,
         "http_status": http_status,
         "fault": fault,
         "scenario": selection.name if selection else None,
         "scenario_source": selection.source if selection else None,
-        "sign": exchange.sign,
-        "detail": "; ".join([*([detail] if detail else []), *exchange.notes]) or None,
+        "sign": record.sign,
+        "detail": "; ".join([*([detail] if detail else []), *record.notes]) or None,
         "request": dict(request),
         "answer": answer_summary(answer),
     }

@@ -31,7 +31,7 @@ from mock_server.recognizer import (
     SyntheticRecognizer,
 )
 from mock_server.regions import native_place
-from mock_server.scenarios import ACCESS_TOKEN, API_TICKET, OCR, OCR_RESULT, Exchange, ScenarioDesk
+from mock_server.scenarios import ACCESS_TOKEN, API_TICKET, OCR, OCR_RESULT, CallRecord, ScenarioDesk
 from mock_server.settings import Settings
 from mock_server.signing import request_sign, result_sign, signs_equal
 from mock_server.store import Store
@@ -95,13 +95,13 @@ class KycService:
         self.orders.sweep(now)
 
     # -- GET /api/oauth2/access_token (§2) ---------------------------------------------------
-    def access_token(self, params: Mapping[str, str], exchange: Exchange | None = None) -> dict[str, Any]:
-        x = exchange or Exchange(ACCESS_TOKEN)
+    def access_token(self, params: Mapping[str, str], record: CallRecord | None = None) -> dict[str, Any]:
+        record = record or CallRecord(ACCESS_TOKEN)
         check_shape("access_token.request.json", dict(params))
-        app_id = x.app_id = self._known_app(app_id_of(params))
+        app_id = record.app_id = self._known_app(app_id_of(params))
         if not self.credentials.secret_matches(app_id, params["secret"]):
             raise ApiError("WRONG_SECRET", f"the secret is not the secret of app {app_id}")
-        self.scenarios.choose(x)
+        self.scenarios.choose(record)
         token = self.credentials.issue_token(app_id)
         now = self.clock.now()
         return envelope.success(
@@ -114,16 +114,16 @@ class KycService:
         )
 
     # -- GET /api/oauth2/api_ticket (§3) -----------------------------------------------------
-    def api_ticket(self, params: Mapping[str, str], exchange: Exchange | None = None) -> dict[str, Any]:
-        x = exchange or Exchange(API_TICKET)
+    def api_ticket(self, params: Mapping[str, str], record: CallRecord | None = None) -> dict[str, Any]:
+        record = record or CallRecord(API_TICKET)
         check_shape("api_ticket.request.json", dict(params))
-        app_id = x.app_id = self._known_app(app_id_of(params))
+        app_id = record.app_id = self._known_app(app_id_of(params))
         token = self.credentials.live_token(params["access_token"])
         if token is None or token.app_id != app_id:
             raise ApiError(
                 "INVALID_TOKEN", f"access_token is unknown, expired or not issued to app {app_id}"
             )
-        self.scenarios.choose(x)
+        self.scenarios.choose(record)
         kind = params["type"]
         ticket = self.credentials.issue_ticket(token, kind, params.get("user_id"))
         now = self.clock.now()
@@ -141,13 +141,13 @@ class KycService:
         )
 
     # -- POST /api/paas/idcardocrapp (§7) ----------------------------------------------------
-    def ocr(self, body: Any, exchange: Exchange | None = None) -> dict[str, Any]:
-        x = exchange or Exchange(OCR)
-        self._check_signed_shape("idcardocrapp.request.json", body, OCR_FIELDS, x)
-        app_id = x.app_id = self._known_app(app_id_of(body))
-        order_no = x.order_no = body["orderNo"]
-        signer = self._verify(x, body, OCR_FIELDS)
-        self.scenarios.choose(x)
+    def ocr(self, body: Any, record: CallRecord | None = None) -> dict[str, Any]:
+        record = record or CallRecord(OCR)
+        self._check_signed_shape("idcardocrapp.request.json", body, OCR_FIELDS, record)
+        app_id = record.app_id = self._known_app(app_id_of(body))
+        order_no = record.order_no = body["orderNo"]
+        signer = self._verify(record, body, OCR_FIELDS)
+        self.scenarios.choose(record)
         requested = CARD_TYPES.get(body.get("cardType", ""))
         native = body.get("getNative") == "1"
         data = decode_base64(body["idcardStr"], accept_data_url=self.settings.accept_data_url)
@@ -156,13 +156,13 @@ class KycService:
         # staying alive beside the decoded image and SQLite's copies of it.
         del body
         image = open_image(data)
-        self.scenarios.choose_from_marker(x, image.marker)
+        self.scenarios.choose_from_marker(record, image.marker)
         recognition = self.recognizer.recognize(image, requested)
         if requested is not None and recognition.side != requested:
             recognition = Recognition(
                 side=recognition.side, code=CATALOGUE[_WRONG_SIDE[requested]].code
             )
-        recognition = self.scenarios.recognition(x, recognition)
+        recognition = self.scenarios.recognition(record, recognition)
         now = self.clock.now()
         self.orders.record(app_id, order_no, recognition, image, now)
         if recognition.code != "0":
@@ -189,13 +189,13 @@ class KycService:
         return answer
 
     # -- GET /api/server/getOcrResult (§6) ---------------------------------------------------
-    def ocr_result(self, params: Mapping[str, str], exchange: Exchange | None = None) -> dict[str, Any]:
-        x = exchange or Exchange(OCR_RESULT)
-        self._check_signed_shape("getOcrResult.request.json", dict(params), RESULT_FIELDS, x)
-        app_id = x.app_id = self._known_app(app_id_of(params))
-        order_no = x.order_no = params["order_no"]
-        self._verify(x, params, RESULT_FIELDS)
-        self.scenarios.choose(x)
+    def ocr_result(self, params: Mapping[str, str], record: CallRecord | None = None) -> dict[str, Any]:
+        record = record or CallRecord(OCR_RESULT)
+        self._check_signed_shape("getOcrResult.request.json", dict(params), RESULT_FIELDS, record)
+        app_id = record.app_id = self._known_app(app_id_of(params))
+        order_no = record.order_no = params["order_no"]
+        self._verify(record, params, RESULT_FIELDS)
+        self.scenarios.choose(record)
         now = self.clock.now()
         sides = self.orders.lookup(app_id, order_no, now)
         if not sides:
@@ -251,28 +251,28 @@ class KycService:
             f"ticket of app {app_id}",
         )
 
-    def _check_signed_shape(self, schema: str, request: Any, names: FieldNames, x: Exchange) -> None:
+    def _check_signed_shape(self, schema: str, request: Any, names: FieldNames, record: CallRecord) -> None:
         try:
             check_shape(schema, request)
         except ApiError as error:
-            x.sign = {}
-            raise self.explainer.malformed(error, schema, request, names, x.sign) from None
+            record.sign = {}
+            raise self.explainer.malformed(error, schema, request, names, record.sign) from None
 
-    def _verify(self, x: Exchange, request: Mapping[str, Any], names: FieldNames) -> SignCheck:
+    def _verify(self, record: CallRecord, request: Mapping[str, Any], names: FieldNames) -> SignCheck:
         """verify_sign, with a diagnosis on failure; the nonce is remembered either way, to
         recognise it when a later request signs with it again."""
         signed = names.read(app_key_of(request) or "appId", request)
-        x.sign = {}
+        record.sign = {}
         try:
             checked = self.verify_sign(
                 signed.app_id, signed.sign, order_no=signed.order_no, nonce=signed.nonce,
                 version=signed.version,
             )
         except ApiError as error:
-            raise self.explainer.explained(error, signed, x.sign) from None
+            raise self.explainer.explained(error, signed, record.sign) from None
         finally:
             self.explainer.remember(signed)
-        x.sign["verdict"] = "ok"
+        record.sign["verdict"] = "ok"
         return checked
 
     def _photos(self, prefix: str, image_file: str | None) -> dict[str, str]:

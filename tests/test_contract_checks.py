@@ -7,9 +7,8 @@ from typing import Any
 
 import pytest
 
-from contract_tests import checks
+from contract_tests import checks, schemas
 from contract_tests.kit import redact
-from mock_server import schemas
 
 PORTRAIT, EMBLEM = schemas.document("idcardocrapp.response.json")["examples"]
 GOOD = {"idcard": "11010519491231002X", "birth": "19491231", "sex": "女"}
@@ -21,9 +20,12 @@ def portrait(**changes: Any) -> dict[str, Any]:
     return body
 
 
-def test_the_vendor_examples_conform() -> None:
-    assert checks.ocr_answer_problems(PORTRAIT, "portrait", PORTRAIT["result"]["orderNo"]) == []
-    assert checks.ocr_answer_problems(EMBLEM, "emblem", EMBLEM["result"]["orderNo"]) == []
+@pytest.mark.parametrize(("body", "side"), [(PORTRAIT, "portrait"), (EMBLEM, "emblem")],
+                         ids=["portrait", "emblem"])
+def test_the_vendor_examples_conform(body: dict[str, Any], side: str) -> None:
+    assert checks.schema_problems("idcardocrapp.response.json", body, side) == []
+    assert checks.envelope_format_problems(body) == []
+    assert checks.side_problems(body["result"], side) == []
 
 
 @pytest.mark.parametrize(
@@ -108,10 +110,14 @@ def test_envelope_formats() -> None:
     ]
 
 
-def test_order_no_echo() -> None:
-    assert "result.orderNo does not echo the orderNo sent" in checks.ocr_answer_problems(
-        PORTRAIT, "portrait", "another"
-    )
+@pytest.mark.parametrize(
+    ("native", "ok"),
+    [("北京市朝阳区", True), ("北京市海淀区", False), ("朝阳区", False)],
+)
+def test_native_place_from_python_stdnums_table(native: str, ok: bool) -> None:
+    problems = checks.native_place_problems({"idcard": GOOD["idcard"], "nativePlace": native})
+    assert (problems == []) is ok, problems
+    assert all(GOOD["idcard"] not in p for p in problems)
 
 
 def test_redact() -> None:

@@ -14,7 +14,8 @@ from typing import Any
 import pytest
 
 from mock_server.app import create_app
-from mock_server.pytest_plugin import MockServer, first_recognised, load_fixture_pack
+from mock_server.fixtures.pack import default_pack_dir, load_pack
+from mock_server.pytest_plugin import ThreadedServer
 from mock_server.settings import DEFAULT_APP_ID, DEFAULT_SECRET, Settings
 
 ROOT = Path(__file__).resolve().parent.parent
@@ -38,7 +39,7 @@ def test_runs_from_any_folder_against_a_mock_it_starts(tmp_path: Path) -> None:
     report = tmp_path / "contract.xml"
     done = contract("--junit-xml", str(report), cwd=tmp_path)
     assert done.returncode == 0, done.stdout[-3000:] + done.stderr[-2000:]
-    assert "(the mock; started in-process)" in done.stdout
+    assert "(the mock; /_mock/health answered)" in done.stdout
     counts = junit_counts(report)
     assert counts["tests"] >= 45 and counts["failures"] == counts["errors"] == 0
     # Nothing was written beside the suite or into the working folder but the report.
@@ -65,11 +66,13 @@ def sex_flipped(environ: dict[str, Any], start_response: Any, app: Any) -> list[
 def test_exit_status_is_non_zero_on_a_failure(tmp_path: Path) -> None:
     """The secret travels in the environment; the broken target fails the documented checks."""
     app = create_app(Settings(db=":memory:"))
-    pack = load_fixture_pack()
-    front, back = first_recognised(pack, "portrait"), first_recognised(pack, "emblem")
+    folder = default_pack_dir()
+    assert folder is not None
+    pack = load_pack(folder)
+    front, back = pack.first_recognised("portrait"), pack.first_recognised("emblem")
     assert front is not None and back is not None
     env = {**os.environ, "IDCARD_MOCK_CONTRACT_SECRET": DEFAULT_SECRET}
-    with MockServer(app=lambda environ, start: sex_flipped(environ, start, app)) as server:
+    with ThreadedServer(app=lambda environ, start: sex_flipped(environ, start, app)) as server:
         done = contract("--base-url", server.base_url, "--target-is-live", "--app-id",
                         DEFAULT_APP_ID, "--portrait-image", str(front.image), "--emblem-image",
                         str(back.image), cwd=tmp_path, env=env)
@@ -80,10 +83,24 @@ def test_exit_status_is_non_zero_on_a_failure(tmp_path: Path) -> None:
     assert DEFAULT_SECRET not in done.stdout + done.stderr
 
 
-def test_usage_errors_exit_with_pytests_usage_status(tmp_path: Path) -> None:
-    done = contract("--base-url", "http://127.0.0.1:9", "--target-is-live", cwd=tmp_path)
+def test_usage_errors_are_reported_together(tmp_path: Path) -> None:
+    with ThreadedServer() as server:
+        done = contract("--base-url", server.base_url, "--target-is-live", cwd=tmp_path)
     assert done.returncode == pytest.ExitCode.USAGE_ERROR
-    assert "needs --app-id and --secret" in done.stderr
+    assert "ERROR: a target that is not the mock needs --kyc-app-id and --kyc-secret\n" in done.stderr
+    assert ("a target that is not the mock knows no fixture pack: pass --kyc-portrait-image and "
+            "--kyc-emblem-image") in done.stderr
+    assert "Traceback" not in done.stderr + done.stdout
+
+
+@pytest.mark.parametrize("base_url", ["http://127.0.0.1:1", "http://idcard-mock-target.invalid"],
+                         ids=["refused", "unresolvable"])
+def test_an_unreachable_target_stops_the_run_in_one_line(tmp_path: Path, base_url: str) -> None:
+    done = contract("--base-url", base_url, cwd=tmp_path)
+    assert done.returncode == pytest.ExitCode.USAGE_ERROR
+    assert done.stderr == (f"ERROR: the target {base_url} cannot be reached (no HTTP answer at "
+                           f"{base_url}/_mock/health)\n\n")
+    assert done.stdout == ""
 
 
 @pytest.fixture(scope="module")
@@ -105,7 +122,7 @@ def test_the_wheel_ships_the_suite_and_the_plugin(wheel: Path) -> None:
     suite = {p.relative_to(ROOT).as_posix() for p in (ROOT / "contract_tests").iterdir()
              if p.suffix in (".py", ".ini")}
     assert suite <= names, sorted(suite - names)
-    assert "mock_server/_data/fixtures/manifest.json" in names
+    assert "idcard_mock_data/fixtures/manifest.json" in names
     assert "mock_server/pytest_plugin.py" in names
     assert "[pytest11]\nidcard_mock = mock_server.pytest_plugin" in entry_points
 
@@ -121,4 +138,4 @@ def test_the_wheels_copy_runs_from_another_folder(wheel: Path, tmp_path: Path) -
     done = contract(cwd=work, env=env)
     assert done.returncode == 0, done.stdout[-3000:] + done.stderr[-2000:]
     assert f"rootdir: {unpacked / 'contract_tests'}" in done.stdout
-    assert "default fixture pack (" in done.stdout
+    assert "fixture pack (" in done.stdout

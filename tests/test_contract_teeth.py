@@ -2,7 +2,7 @@
 contract, and it never prints a secret, token, ticket or unmasked ID number while doing so.
 
 Each broken target is the real mock behind a small WSGI layer that breaks one thing, served on a
-free loopback port. The suite runs against it as against a live service (`--target-is-live`), so
+free loopback port. The suite runs against it as against a live service (`--kyc-target-is-live`), so
 what catches each break is the documented contract alone, not a mock-only check.
 """
 
@@ -24,7 +24,8 @@ import contract_tests.kit  # noqa: F401  (see below)
 from contract_tests import SUITE_DIR
 from mock_server import signing
 from mock_server.app import create_app
-from mock_server.pytest_plugin import MockServer, first_recognised, load_fixture_pack
+from mock_server.fixtures.pack import default_pack_dir, load_pack
+from mock_server.pytest_plugin import ThreadedServer
 from mock_server.settings import DEFAULT_APP_ID, DEFAULT_SECRET, Settings
 
 pytest_plugins = ["pytester"]
@@ -152,7 +153,8 @@ def images_altered(target: BrokenTarget, path: str, body: dict[str, Any]) -> Non
 
 
 def code_as_number(target: BrokenTarget, path: str, body: dict[str, Any]) -> None:
-    body["code"] = int(body["code"])
+    if "code" in body:
+        body["code"] = int(body["code"])
 
 
 def nonce_ticket_expire_time_garbled(target: BrokenTarget, path: str, body: dict[str, Any]) -> None:
@@ -210,8 +212,10 @@ BREAKS = [
 def card_images() -> tuple[Path, Path]:
     """The default pack's first recognised portrait and emblem images, given as a live run's
     own photos would be."""
-    pack = load_fixture_pack()
-    front, back = first_recognised(pack, "portrait"), first_recognised(pack, "emblem")
+    folder = default_pack_dir()
+    assert folder is not None, "the default fixture pack is missing"
+    pack = load_pack(folder)
+    front, back = pack.first_recognised("portrait"), pack.first_recognised("emblem")
     assert front is not None and back is not None, "the default fixture pack is missing"
     return front.image, back.image
 
@@ -219,9 +223,9 @@ def card_images() -> tuple[Path, Path]:
 def run_suite(pytester: pytest.Pytester, base_url: str, images: tuple[Path, Path],
               *extra: str) -> pytest.RunResult:
     return pytester.runpytest_inprocess(
-        str(SUITE_DIR), "--base-url", base_url, "--target-is-live",
-        "--app-id", DEFAULT_APP_ID, "--secret", DEFAULT_SECRET,
-        "--portrait-image", str(images[0]), "--emblem-image", str(images[1]),
+        str(SUITE_DIR), "--kyc-base-url", base_url, "--kyc-target-is-live",
+        "--kyc-app-id", DEFAULT_APP_ID, "--kyc-secret", DEFAULT_SECRET,
+        "--kyc-portrait-image", str(images[0]), "--kyc-emblem-image", str(images[1]),
         "--junit-xml", str(pytester.path / "report.xml"), *extra,
     )
 
@@ -242,7 +246,7 @@ def test_suite_fails_against_a_broken_target(
     check: str, says: str,
 ) -> None:
     target = factory()
-    with MockServer(app=target) as server:
+    with ThreadedServer(app=target) as server:
         result = run_suite(pytester, server.base_url, card_images)
     output = result.stdout.str()
     assert result.ret == pytest.ExitCode.TESTS_FAILED, output[-3000:]
@@ -260,7 +264,7 @@ def test_the_unbroken_mock_passes_as_a_live_target(
     """The control for the cases above: the same run against the same layer breaking nothing
     passes, with every documented check asserted and within the default call budget."""
     target = BrokenTarget()
-    with MockServer(app=target) as server:
+    with ThreadedServer(app=target) as server:
         result = run_suite(pytester, server.base_url, card_images)
     output = result.stdout.str()
     assert result.ret == pytest.ExitCode.OK, output[-3000:]
@@ -274,13 +278,13 @@ def test_max_calls_caps_what_the_target_receives(
     pytester: pytest.Pytester, card_images: tuple[Path, Path]
 ) -> None:
     target = BrokenTarget()
-    with MockServer(app=target) as server:
-        result = run_suite(pytester, server.base_url, card_images, "--max-calls", "2")
+    with ThreadedServer(app=target) as server:
+        result = run_suite(pytester, server.base_url, card_images, "--kyc-max-calls", "2")
     output = result.stdout.str()
     assert target.ocr_posts == 2
     assert result.ret == pytest.ExitCode.OK, output[-3000:]
     assert "2 billable OCR calls (cap 2)" in output
-    assert "--max-calls 2: the budget of billable OCR calls is spent" in output
+    assert "--kyc-max-calls 2: the budget of billable OCR calls is spent" in output
 
 
 def test_observations_against_live_are_reported_not_failed(
@@ -294,25 +298,26 @@ def test_observations_against_live_are_reported_not_failed(
             if "bizSeqNo" in scope:
                 scope["bizSeqNo"] = "9" * 32
 
-    with MockServer(app=BrokenTarget(other_biz_seq_no)) as server:
+    with ThreadedServer(app=BrokenTarget(other_biz_seq_no)) as server:
         result = run_suite(pytester, server.base_url, card_images)
     output = result.stdout.str()
     assert result.ret == pytest.ExitCode.OK, output[-3000:]
     assert "observations (the target differs from the mock's choice; never failed):" in output
     assert "test_biz_seq_no_structure[portrait]: " in output
     # Asserted against the mock, the same difference fails.
-    with MockServer(app=BrokenTarget(other_biz_seq_no)) as server:
-        as_mock = pytester.runpytest_inprocess(str(SUITE_DIR), "--base-url", server.base_url,
-                                               "--target-is-mock", "--portrait-image",
-                                               str(card_images[0]), "--emblem-image",
+    with ThreadedServer(app=BrokenTarget(other_biz_seq_no)) as server:
+        as_mock = pytester.runpytest_inprocess(str(SUITE_DIR), "--kyc-base-url", server.base_url,
+                                               "--kyc-target-is-mock", "--kyc-portrait-image",
+                                               str(card_images[0]), "--kyc-emblem-image",
                                                str(card_images[1]), "-k", "biz_seq_no")
     assert as_mock.ret == pytest.ExitCode.TESTS_FAILED
 
 
 def test_a_live_target_without_images_is_a_usage_error(pytester: pytest.Pytester) -> None:
-    result = pytester.runpytest_inprocess(
-        str(SUITE_DIR), "--base-url", "http://127.0.0.1:9", "--target-is-live",
-        "--app-id", "IDA00001", "--secret", "s" * 64,
-    )
+    with ThreadedServer(app=BrokenTarget()) as server:
+        result = pytester.runpytest_inprocess(
+            str(SUITE_DIR), "--kyc-base-url", server.base_url, "--kyc-target-is-live",
+            "--kyc-app-id", "IDA00001", "--kyc-secret", "s" * 64,
+        )
     assert result.ret == pytest.ExitCode.USAGE_ERROR
-    assert "pass --portrait-image and --emblem-image" in result.stderr.str()
+    assert "pass --kyc-portrait-image and --kyc-emblem-image" in result.stderr.str()

@@ -15,6 +15,7 @@ from stdnum.cn import ric
 
 from mock_server import schemas
 from mock_server.cli import main
+from mock_server.dates import add_years, age_on
 from mock_server.errors import OCR_FAILURES
 from mock_server.fixtures import DEFAULT_AS_OF
 from mock_server.fixtures import generate as generate_module
@@ -75,19 +76,8 @@ def _generate_on(day: str, out: Path, *args: str) -> str:
     return run.stdout.splitlines()[0]
 
 
-def _age_on(birth: date, day: date) -> int:
-    return day.year - birth.year - ((day.month, day.day) < (birth.month, birth.day))
-
-
 def _ymd(text: str) -> date:
     return date(int(text[:4]), int(text[4:6]), int(text[6:]))
-
-
-def _add_years(day: date, years: int) -> date:
-    try:
-        return day.replace(year=day.year + years)
-    except ValueError:
-        return day.replace(year=day.year + years, day=28)
 
 
 # -- determinism --------------------------------------------------------------------------------
@@ -175,12 +165,12 @@ def _check_person(portrait: dict, emblem: dict, as_of: date) -> None:
     start_text, _, end_text = back["validDate"].partition("-")
     start = _ymd(start_text)
     assert birth <= start <= as_of
-    term = validity_years(_age_on(birth, start))
+    term = validity_years(age_on(birth, start))
     if term is None:
         assert end_text == "长期"
     else:
         end = _ymd(end_text)
-        assert end == _add_years(start, term)
+        assert end == add_years(start, term)
         assert end > as_of
 
 
@@ -235,7 +225,7 @@ def test_each_variant_is_drawn_with_its_defect_and_answer(variant):
     match variant.name:
         case "expired":
             assert end is not None and end < as_of
-            assert end == _add_years(start, validity_years(_age_on(fixture.card.birth, start)))
+            assert end == add_years(start, validity_years(age_on(fixture.card.birth, start)))
         case "bad_check_digit":
             assert not ric.is_valid(card["idcard"])
             assert ric.calc_check_digit(card["idcard"]) != card["idcard"][-1]
@@ -243,7 +233,7 @@ def test_each_variant_is_drawn_with_its_defect_and_answer(variant):
             assert start > as_of or (end is not None and end < start)
         case "invalid_validity":
             assert end is not None and end > as_of
-            assert end not in {_add_years(start, t) for t in (5, 10, 20)}
+            assert end not in {add_years(start, t) for t in (5, 10, 20)}
         case "temporary_id" if fixture.side == "emblem":
             assert start <= as_of < end and (end - start).days in range(89, 93)
         case "not_id_card":

@@ -60,7 +60,7 @@ def test_installed_copy_finds_its_schemas_and_answers(installed, tmp_path):
     assert run.returncode == 0, run.stderr
     report = json.loads(run.stdout)
     assert report["package"].startswith(str(installed))
-    assert report["schemas"] == str(installed / "mock_server" / "_data" / "schemas")
-    assert report["fixtures"] == str(installed / "mock_server" / "_data" / "fixtures")
+    assert report["schemas"] == str(installed / "idcard_mock_data" / "schemas")
+    assert report["fixtures"] == str(installed / "idcard_mock_data" / "fixtures")
     assert report["code"] == "0"
     assert report["fixture_answer"] == report["fixture_expected"]

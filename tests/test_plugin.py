@@ -10,7 +10,10 @@ from typing import Any
 import pytest
 import requests  # imported here so pytester's in-process runs share one copy
 
-from mock_server.pytest_plugin import MockServer, is_mock, load_fixture_pack
+from contract_tests.target import DEVELOPMENT_APP, probe
+from mock_server.fixtures.pack import default_pack_dir, load_pack
+from mock_server.pytest_plugin import ThreadedServer
+from mock_server.settings import DEFAULT_APP_ID, DEFAULT_SECRET
 
 pytest_plugins = ["pytester"]
 
@@ -57,40 +60,29 @@ def test_a_users_suite_gets_a_fresh_mock_per_test(pytester: pytest.Pytester) -> 
     result.assert_outcomes(passed=3)
 
 
-def test_idcard_target_defaults_to_an_in_process_mock(pytester: pytest.Pytester) -> None:
-    pytester.makepyfile(
+def test_the_plugin_adds_no_options(pytester: pytest.Pytester) -> None:
+    """A user's own --secret, --base-url or --app-id lives beside the plugin."""
+    pytester.makeconftest(
         """
-        def test_target(idcard_target):
-            assert idcard_target.is_mock and idcard_target.started_here
-            assert idcard_target.detected_by == "started in-process"
-            client = idcard_target.client()
-            assert client.ocr(idcard_target.emblem_image).side == "emblem"
-            assert idcard_target.max_calls == 6
-        """
-    )
-    pytester.runpytest_inprocess("-p", "no:cacheprovider").assert_outcomes(passed=1)
-
-
-def test_options_are_registered_once(pytester: pytest.Pytester) -> None:
-    result = pytester.runpytest_inprocess("--help")
-    text = result.stdout.str()
-    for option in ("--base-url=URL", "--app-id=ID", "--secret=SECRET", "--portrait-image=FILE",
-                   "--emblem-image=FILE", "--max-calls=N", "--target-is-mock", "--target-is-live"):
-        assert text.count(option) == 1, option
-
-
-def test_secret_from_the_environment(pytester: pytest.Pytester,
-                                     monkeypatch: pytest.MonkeyPatch) -> None:
-    monkeypatch.setenv("IDCARD_MOCK_CONTRACT_APP_ID", "ENVAPP01")
-    monkeypatch.setenv("IDCARD_MOCK_CONTRACT_SECRET", "e" * 64)
-    pytester.makepyfile(
-        """
-        def test_target(idcard_target):
-            assert idcard_target.app_id == "ENVAPP01"
-            assert idcard_target.client().access_token()
+        def pytest_addoption(parser):
+            parser.addoption("--secret")
+            parser.addoption("--base-url")
+            parser.addoption("--app-id")
         """
     )
-    pytester.runpytest_inprocess("-p", "no:cacheprovider").assert_outcomes(passed=1)
+    pytester.makepyfile(
+        """
+        def test_own_option(pytestconfig):
+            assert pytestconfig.getoption("secret") == "mine"
+        """
+    )
+    pytester.runpytest_inprocess("-p", "no:cacheprovider", "--secret", "mine").assert_outcomes(passed=1)
+    text = pytester.runpytest_inprocess("--help").stdout.str()
+    assert "--kyc-" not in text
+
+
+def test_the_suite_knows_the_mocks_development_app() -> None:
+    assert DEVELOPMENT_APP == (DEFAULT_APP_ID, DEFAULT_SECRET)
 
 
 @pytest.mark.parametrize(
@@ -106,26 +98,27 @@ def test_secret_from_the_environment(pytester: pytest.Pytester,
     ],
     ids=["health", "health-refused", "other-service", "not-an-object", "vendor-404", "html"],
 )
-def test_is_mock(app: Any, expected: bool) -> None:
-    with MockServer(app=app) as server:
-        assert is_mock(server.base_url) is expected
+def test_the_suites_probe_tells_the_mock(app: Any, expected: bool) -> None:
+    with ThreadedServer(app=app) as server:
+        assert probe(server.base_url) == (True, expected)
 
 
-def test_is_mock_against_the_real_mock_and_nothing() -> None:
-    with MockServer() as server:
-        assert is_mock(server.base_url + "/")
-    assert not is_mock("http://127.0.0.1:9", timeout=2)
+def test_the_suites_probe_against_the_real_mock_and_nothing() -> None:
+    with ThreadedServer() as server:
+        assert probe(server.base_url) == (True, True)
+    assert probe("http://127.0.0.1:9") == (False, False)
 
 
 def test_server_errors_are_kept() -> None:
-    with MockServer(app=json_app("500 INTERNAL SERVER ERROR", {"x": 1})) as server:
+    with ThreadedServer(app=json_app("500 INTERNAL SERVER ERROR", {"x": 1})) as server:
         requests.get(server.base_url + "/api/oauth2/access_token", timeout=5)
     assert server.server_errors == ["/api/oauth2/access_token answered 500 INTERNAL SERVER ERROR"]
 
 
 def test_the_default_pack_has_a_recognised_card_of_each_side() -> None:
-    pack = load_fixture_pack()
-    assert {e.side for e in pack if e.code == "0"} == {"portrait", "emblem"}
+    folder = default_pack_dir()
+    assert folder is not None
+    assert {e.side for e in load_pack(folder).entries if e.code == "0"} == {"portrait", "emblem"}
 
 
 def test_the_documented_example_runs(pytester: pytest.Pytester) -> None:
@@ -140,7 +133,7 @@ def test_the_documented_example_runs(pytester: pytest.Pytester) -> None:
 def test_a_500_the_test_asked_for_is_not_a_server_error() -> None:
     from tests.support import Flow
 
-    server = MockServer().start()
+    server = ThreadedServer().start()
     try:
         flow = Flow(requests.Session(), base=server.base_url)
         flow.get_token()

@@ -13,17 +13,17 @@ from PIL import Image
 
 from mock_server import marker
 from mock_server.app import create_app
-from mock_server.errors import CATALOGUE, OCR_FAILURES
-from mock_server.pytest_plugin import MockServer
+from mock_server.errors import OCR_FAILURES
+from mock_server.pytest_plugin import ThreadedServer
 from mock_server.scenarios import (
     CATALOGUE_SCENARIOS,
     FAULT_KIND,
     OCR_KIND,
     WARNING_KIND,
-    readme_block,
 )
 from mock_server.settings import Settings
 from mock_server.warning_codes import WARNING_BITS, WARNINGS
+from scripts.update_readme_scenarios import README_END, README_START, readme_block, update_readme
 from tests.support import VERSION, Flow, card_image, new_order_no
 
 ILLEGAL = ("400101", "不合法的请求")
@@ -89,10 +89,17 @@ def test_listing_matches_the_catalogue(flow: Flow):
     assert by_name["connection-reset"]["code"] is None
 
 
+def test_the_maintainer_script_rewrites_a_stale_block(tmp_path: Path):
+    readme = tmp_path / "README.md"
+    readme.write_text(f"before\n{README_START}\n| stale |\n{README_END}\nafter\n", encoding="utf-8")
+    update_readme(readme)
+    assert readme.read_text(encoding="utf-8") == f"before\n{readme_block()}\nafter\n"
+
+
 def test_readme_block_is_the_catalogue_rendering():
     readme = (Path(__file__).parents[1] / "README.md").read_text(encoding="utf-8")
     assert readme_block() in readme, (
-        "README's scenarios table is stale: run `idcard-mock scenarios --update-readme README.md`"
+        "README's scenarios table is stale: run `python scripts/update_readme_scenarios.py README.md`"
     )
 
 
@@ -262,7 +269,7 @@ def test_a_failing_image_keeps_its_failure_under_a_warning_scenario(flow: Flow):
 @pytest.fixture(scope="module")
 def served():
     app = create_app(Settings(db=":memory:", strict=True))
-    with MockServer(app=app) as server:
+    with ThreadedServer(app=app) as server:
         flow = Flow(requests.Session(), server.base_url)
         flow.get_ticket()
         yield flow
@@ -371,7 +378,3 @@ def test_faults_apply_to_token_and_ticket_calls_too(served: Flow):
         served.http.get(f"{served.base}/api/oauth2/api_ticket", params=params,
                         headers=scenario("connection-reset"))
 
-
-def test_catalogue_codes_come_from_the_error_catalogue():
-    for entry in OCR_SCENARIOS:
-        assert CATALOGUE[entry.error].code == entry.code

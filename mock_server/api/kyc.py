@@ -8,7 +8,7 @@ from typing import Any
 import orjson
 from flask import Blueprint, Response, request
 
-from mock_server.api import exchange
+from mock_server.api import vendor_call
 from mock_server.api.respond import backend
 from mock_server.errors import ApiError
 from mock_server.limits import MAX_BODY_BYTES
@@ -24,8 +24,8 @@ def _query() -> dict[str, str]:
 
 
 def _answer(endpoint: str, call, parse=_query) -> Response:
-    # Scenario header, transport faults and the journal: api/exchange.py.
-    return exchange.answer(endpoint, f"{endpoint}.response.json", parse, call)
+    # Scenario header, transport faults and the journal: api/vendor_call.py.
+    return vendor_call.answer(endpoint, f"{endpoint}.response.json", parse, call)
 
 
 @blueprint.get("/api/oauth2/access_token")

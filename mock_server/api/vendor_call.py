@@ -29,7 +29,7 @@ from mock_server.scenarios import (
     MALFORMED_JSON,
     RESET,
     STALL,
-    Exchange,
+    CallRecord,
     ScenarioError,
     Selection,
     TransportFault,
@@ -47,7 +47,7 @@ def answer(
     endpoint: str,
     schema: str,
     parse: Callable[[], Any],
-    call: Callable[[Any, Exchange], dict[str, Any]],
+    call: Callable[[Any, CallRecord], dict[str, Any]],
 ) -> Response:
     """The call's writes (its order, the nonce, the journal entry, a retention sweep) are committed
     together, once, before the answer leaves."""
@@ -65,7 +65,7 @@ def _answer(
     endpoint: str,
     schema: str,
     parse: Callable[[], Any],
-    call: Callable[[Any, Exchange], dict[str, Any]],
+    call: Callable[[Any, CallRecord], dict[str, Any]],
     delay: list[float],
 ) -> Response:
     header = request.headers.get(HEADER)
@@ -74,7 +74,7 @@ def _answer(
     except ScenarioError as error:
         # The mock's own control header: a mistake in it is the mock's error, never the vendor's.
         return mock_response(error.as_json(), 400)
-    x = Exchange(endpoint, requested)
+    record = CallRecord(endpoint, requested)
     shown: dict[str, Any] = {}
 
     def parsed() -> Any:
@@ -88,7 +88,7 @@ def _answer(
     detail: str | None = None
     try:
         try:
-            body = call(parsed(), x)
+            body = call(parsed(), record)
             response = json_response(body, schema=schema)
         except ApiError as error:
             body = {"code": error.spec.code, "msg": error.spec.msg}
@@ -97,24 +97,24 @@ def _answer(
         except TransportFault as fault:
             response = _http_error(fault.selection)
     except Exception as error:
-        _record(x, shown, None, None, None, f"internal fault: {type(error).__name__}")
+        _record(record, shown, None, None, None, f"internal fault: {type(error).__name__}")
         raise
-    selection = x.selection
+    selection = record.selection
     if selection is not None:
         response.headers[APPLIED_HEADER] = selection.header_value()
     fault = selection.scenario.fault if selection and selection.scenario.kind == FAULT_KIND else None
     if fault is None or fault == LATENCY or fault == STALL:
-        _record(x, shown, response.status_code, body, selection.name if fault else None, detail)
+        _record(record, shown, response.status_code, body, selection.name if fault else None, detail)
         if fault is not None:
             delay[0] = selection.param("ms") / 1000 if fault == LATENCY else selection.param("seconds")
         return response
     if fault == HTTP_ERROR:
         response = _http_error(selection) if selection.scenario.takes_effect else response
-        _record(x, shown, response.status_code, body if selection.scenario.takes_effect else None,
+        _record(record, shown, response.status_code, body if selection.scenario.takes_effect else None,
                 selection.name, detail)
         return response
     if fault == RESET:
-        _record(x, shown, None, body, selection.name, detail)
+        _record(record, shown, None, body, selection.name, detail)
         return Response(_Reset(request.environ), 200, content_type=JSON_TYPE)
     if fault == EMPTY_BODY:
         cut = b""
@@ -123,19 +123,19 @@ def _answer(
         cut = text[: len(text) // 2].encode("utf-8")
     else:  # a fault kind the catalogue added but this layer does not know: fail loudly
         raise AssertionError(f"unhandled fault {fault}")
-    _record(x, shown, 200, body, selection.name, detail)
+    _record(record, shown, 200, body, selection.name, detail)
     mangled = Response(cut, 200, content_type=JSON_TYPE)
     mangled.headers[APPLIED_HEADER] = selection.header_value()
     return mangled
 
 
 def _record(
-    x: Exchange, shown: Mapping[str, Any], status: int | None, body: Mapping[str, Any] | None,
+    record: CallRecord, shown: Mapping[str, Any], status: int | None, body: Mapping[str, Any] | None,
     fault: str | None, detail: str | None,
 ) -> None:
     b = backend()
     entry = journal.build_entry(
-        at=b.clock.now(), method=request.method, path=request.path, exchange=x, request=shown,
+        at=b.clock.now(), method=request.method, path=request.path, record=record, request=shown,
         http_status=status, answer=body, fault=fault, detail=detail,
     )
     journal.Journal(b.store).record(entry)
