@@ -1,16 +1,29 @@
-"""The yardstick for bench_server.py: a Flask app that reads the request body and answers a fixed,
-idcardocrapp-like JSON success, with none of the mock's work (parsing, signs, images, storage).
+"""The yardstick and the floor for bench_server.py, both served by gunicorn with sync workers.
 
-Run it with `python bench/bare_app.py --port P --workers W`: it is served through
-`mock_server.server.serve`, so it gets exactly the gunicorn configuration `idcard-mock serve` uses.
+- `bare`: a Flask app that reads the request body and answers a fixed, idcardocrapp-like JSON
+  success, with none of the mock's work.
+- `floor`: the bare app plus the work no mock of this call can skip: parse the body to find
+  idcardStr, Base64-decode it, hash the image once (SHA-256) and write it to a file. The same
+  libraries the mock uses (orjson, pybase64, hashlib), so the distance from the floor to the mock is
+  the mock's own work (signs, tokens, recognition, records, journal) and its server.
+
+Run it with `python bench/bare_app.py {bare|floor} --workers W`: gunicorn on 127.0.0.1, port 0
+(it prints the port it bound), 2 sync workers by default, as the yardstick is defined.
 """
 
 from __future__ import annotations
 
 import argparse
+import hashlib
 import json
+import os
+import secrets
+import tempfile
 
+import orjson
+import pybase64
 from flask import Flask, Response, request
+from gunicorn.app.base import BaseApplication
 
 # A portrait-side success as the vendor shapes it (api-facts §7), serialised once.
 ANSWER = json.dumps(
@@ -43,7 +56,7 @@ ANSWER = json.dumps(
 ).encode("utf-8")
 
 
-def create_app() -> Flask:
+def create_bare_app() -> Flask:
     app = Flask("bare_app")
 
     @app.post("/api/paas/idcardocrapp")
@@ -54,22 +67,48 @@ def create_app() -> Flask:
     return app
 
 
+def create_floor_app(folder: str) -> Flask:
+    app = Flask("floor_app")
+
+    @app.post("/api/paas/idcardocrapp")
+    def idcardocrapp() -> Response:
+        body = orjson.loads(request.get_data(cache=False))
+        image = pybase64.b64decode(body.pop("idcardStr"), validate=True)
+        hashlib.sha256(image).hexdigest()
+        fd = os.open(os.path.join(folder, secrets.token_hex(16)), os.O_WRONLY | os.O_CREAT | os.O_EXCL, 0o600)
+        with open(fd, "wb") as handle:
+            handle.write(image)
+        return Response(ANSWER, content_type="application/json;charset=UTF-8")
+
+    return app
+
+
+class SyncServer(BaseApplication):
+    def __init__(self, app: Flask, workers: int) -> None:
+        self._app = app
+        self._workers = workers
+        super().__init__()
+
+    def load_config(self) -> None:
+        self.cfg.set("bind", "127.0.0.1:0")
+        self.cfg.set("workers", self._workers)
+        self.cfg.set("worker_class", "sync")
+        self.cfg.set("timeout", 120)
+
+    def load(self) -> Flask:
+        return self._app
+
+
 def main() -> None:
-    parser = argparse.ArgumentParser(description=__doc__)
-    parser.add_argument("--host", default="127.0.0.1")
-    parser.add_argument("--port", type=int, required=True)
+    parser = argparse.ArgumentParser(description=__doc__,
+                                     formatter_class=argparse.RawDescriptionHelpFormatter)
+    parser.add_argument("app", choices=("bare", "floor"))
     parser.add_argument("--workers", type=int, default=2)
+    parser.add_argument("--folder", help="where the floor app writes images (default: a new temp dir)")
     args = parser.parse_args()
-
-    from mock_server import server
-    from mock_server.settings import Settings
-
-    # serve() builds its gunicorn options and loads `server.create_app(settings)` in each worker;
-    # pointing that name at this app reuses the options unchanged, so both targets run under one
-    # configuration even when server.py changes it.
-    server.create_app = lambda settings: create_app()  # type: ignore[assignment]
-    print(f"bare app on http://{args.host}:{args.port}  workers={args.workers}", flush=True)
-    server.serve(Settings(db=":memory:"), args.host, args.port, args.workers)
+    app = create_bare_app() if args.app == "bare" else create_floor_app(
+        args.folder or tempfile.mkdtemp(prefix="idcard-mock-floor-"))
+    SyncServer(app, args.workers).run()
 
 
 if __name__ == "__main__":

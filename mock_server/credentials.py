@@ -139,24 +139,25 @@ class Credentials:
         )
         return [r["value"] for r in rows]
 
-    def recent_tickets(self, app_id: str, per_kind: int = 8) -> list[tuple[str, str]]:
-        """(value, status) of the tickets a client of `app_id` may have signed with, each kind
-        bounded on its own so that none crowds out another: the app's newest live SIGN tickets,
-        its newest dead SIGN tickets, its newest NONCE tickets (live or not), and the newest
-        live SIGN ticket of each other app. The status is LIVE or a key of TICKET_STATUSES.
-        Dead tickets are known only while they are kept (DEAD_RETENTION)."""
+    def recent_tickets(self, app_id: str, live: int = 2, dead: int = 1, nonce: int = 1
+                       ) -> list[tuple[str, str]]:
+        """(value, status) of the tickets a client of `app_id` may have signed with, a fixed few of
+        each kind, so that none crowds out another and the work is the same whatever the history:
+        the app's newest live SIGN tickets, its newest dead SIGN tickets, its newest NONCE tickets
+        (live or not), and the newest live SIGN ticket of each other app. The status is LIVE or a
+        key of TICKET_STATUSES. Dead tickets are known only while they are kept (DEAD_RETENTION)."""
         now = self._clock.now()
         columns = ("SELECT t.value, t.app_id, t.kind, t.expires_at, k.expires_at AS token_expires "
                    "FROM tickets t LEFT JOIN tokens k ON k.value = t.token ")
         rows = self._store.query(
             columns + "WHERE t.app_id = ? AND t.kind = ? AND t.expires_at > ? "
-            "ORDER BY t.expires_at DESC LIMIT ?", (app_id, SIGN, now, per_kind))
+            "ORDER BY t.expires_at DESC LIMIT ?", (app_id, SIGN, now, live))
         rows += self._store.query(
             columns + "WHERE t.app_id = ? AND t.kind = ? AND t.expires_at <= ? "
-            "ORDER BY t.expires_at DESC LIMIT ?", (app_id, SIGN, now, per_kind))
+            "ORDER BY t.expires_at DESC LIMIT ?", (app_id, SIGN, now, dead))
         rows += self._store.query(
             columns + "WHERE t.app_id = ? AND t.kind = ? ORDER BY t.issued_at DESC LIMIT ?",
-            (app_id, NONCE, per_kind))
+            (app_id, NONCE, nonce))
         for other in self._apps:
             if other != app_id:
                 rows += self._store.query(

@@ -292,7 +292,6 @@ class SignExplainer:
     the recent nonces (a bounded few per app) to recognise a stale one."""
 
     RECENT_NONCES = 16
-    TICKETS = 4  # per kind of ticket: Credentials.recent_tickets
 
     def __init__(
         self, store: Store, credentials: Credentials,
@@ -304,7 +303,7 @@ class SignExplainer:
 
     def tickets(self, app_id: str) -> list[TicketCandidate]:
         return [TicketCandidate(value, status)
-                for value, status in self._credentials.recent_tickets(app_id, self.TICKETS)]
+                for value, status in self._credentials.recent_tickets(app_id)]
 
     def previous(self, app_id: str) -> list[tuple[str, str]]:
         rows = self._store.query(

@@ -1,10 +1,10 @@
 """The images orders keep, one file per recognition in a folder beside the database, or in memory.
 
 Files keep megabytes of image out of SQLite's WAL: one `write` of the bytes instead of a blob
-copied into the log and again into the database at each checkpoint. A file is written (to a
-temporary name, then renamed, so no reader ever sees half of one) before the record that names
-it is committed, and deleted only after the record that named it is gone: a killed server leaves
-at worst a file no record names, which `sweep_orphans` removes at the next start.
+copied into the log and again into the database at each checkpoint. A file is written in full
+before the record that names it is committed (no reader opens a file before its record exists),
+and deleted only after the record that named it is gone: a killed server leaves at worst a file
+no record names, whole or partial, which `sweep_orphans` removes at the next start.
 
 Like the database, files are written without fsync: once written they are the operating system's,
 and survive a killed server; only an operating-system crash could lose them.
@@ -40,15 +40,14 @@ class ImageFiles:
             with self._lock:
                 self._memory[name] = data
             return name
-        partial = self.folder / f".{name}.part"
-        fd = os.open(partial, os.O_WRONLY | os.O_CREAT | os.O_EXCL, 0o600)
+        path = self.folder / name
+        fd = os.open(path, os.O_WRONLY | os.O_CREAT | os.O_EXCL, 0o600)
         try:
             with open(fd, "wb", closefd=True) as handle:
                 handle.write(data)
         except BaseException:
-            partial.unlink(missing_ok=True)
+            path.unlink(missing_ok=True)
             raise
-        os.replace(partial, self.folder / name)
         return name
 
     def get(self, name: str) -> bytes | None:
@@ -74,7 +73,7 @@ class ImageFiles:
                 self._memory.clear()
             return
         for path in self.folder.iterdir():
-            if path.name.endswith(_SUFFIX) or path.name.endswith(".part"):
+            if path.name.endswith(_SUFFIX):
                 path.unlink(missing_ok=True)
 
     def sweep_orphans(self, referenced: Callable[[str], bool], now: float | None = None) -> int:
@@ -91,7 +90,7 @@ class ImageFiles:
             except FileNotFoundError:
                 continue
             name = path.name
-            if name.endswith(".part") or (name.endswith(_SUFFIX) and not referenced(name)):
+            if name.endswith(_SUFFIX) and not referenced(name):
                 path.unlink(missing_ok=True)
                 removed += 1
         return removed

@@ -18,14 +18,19 @@ from __future__ import annotations
 import os
 import sqlite3
 import threading
+import time
 from collections.abc import Callable, Iterator
 from contextlib import contextmanager
 from pathlib import Path
+from typing import TypeVar
 
 from mock_server.image_files import ImageFiles
 
 DEFAULT_DB = "idcard-mock.sqlite3"
 SCHEMA_VERSION = 2
+WAL_LIMIT_BYTES = 4 * 1024 * 1024
+# How long a call waits for another process's write transaction before it fails.
+BUSY_TIMEOUT = 30.0
 
 _RECOGNITIONS = """
 CREATE TABLE IF NOT EXISTS recognitions (
@@ -102,6 +107,7 @@ CREATE INDEX IF NOT EXISTS recent_nonces_by_app ON recent_nonces (app_id, id);
 STATE_TABLES = ("tokens", "tickets", "recognitions", "journal", "scenario_queue", "recent_nonces")
 
 Write = Callable[[sqlite3.Connection], None]
+T = TypeVar("T")
 
 
 class Store:
@@ -124,7 +130,9 @@ class Store:
             if not self.in_memory:
                 Path(self.path).parent.mkdir(parents=True, exist_ok=True)
             conn = sqlite3.connect(
-                self.path, timeout=30, isolation_level=None, check_same_thread=False
+                # No busy wait inside SQLite: it would sleep with the whole worker blocked (a
+                # gevent worker serves every connection on one thread). `_busy` waits instead.
+                self.path, timeout=0, isolation_level=None, check_same_thread=False
             )
             if not self.in_memory:
                 # WAL lets workers read while one writes. A commit is in the operating system's
@@ -132,12 +140,15 @@ class Store:
                 # guard against an OS crash, and costs every checkpoint a disk flush (the p99).
                 conn.execute("PRAGMA journal_mode=WAL")
                 conn.execute("PRAGMA synchronous=OFF")
+                # After a checkpoint the log is cut back to this size instead of staying as large
+                # as it ever grew.
+                conn.execute(f"PRAGMA journal_size_limit={WAL_LIMIT_BYTES}")
             conn.row_factory = sqlite3.Row
             self._conn, self._pid = conn, os.getpid()
         return self._conn
 
     def _create_schema(self, conn: sqlite3.Connection) -> None:
-        conn.execute("BEGIN IMMEDIATE")
+        _busy(lambda: conn.execute("BEGIN IMMEDIATE"))
         try:
             version = conn.execute("PRAGMA user_version").fetchone()[0]
             if version < SCHEMA_VERSION and _has_table(conn, "images"):
@@ -156,7 +167,7 @@ class Store:
         """Serialised read-write transaction; committed before the caller answers."""
         with self._lock:
             conn = self._connection()
-            conn.execute("BEGIN IMMEDIATE")
+            _busy(lambda: conn.execute("BEGIN IMMEDIATE"))
             try:
                 yield conn
             except BaseException:
@@ -216,13 +227,31 @@ class Store:
 
     def query(self, sql: str, params: tuple = ()) -> list[sqlite3.Row]:
         with self._lock:
-            return self._connection().execute(sql, params).fetchall()
+            conn = self._connection()
+            return _busy(lambda: conn.execute(sql, params).fetchall())
 
     def close(self) -> None:
         with self._lock:
             if self._conn is not None and self._pid == os.getpid():
                 self._conn.close()
             self._conn = None
+
+
+def _busy(step: Callable[[], T]) -> T:
+    """`step`, tried again while another process holds the database (SQLITE_BUSY), with sleeps
+    that let the worker serve other connections meanwhile; gives up after BUSY_TIMEOUT seconds."""
+    deadline = time.monotonic() + BUSY_TIMEOUT
+    pause = 0.0005
+    while True:
+        try:
+            return step()
+        except sqlite3.OperationalError as error:
+            if "locked" not in str(error) and "busy" not in str(error):
+                raise
+            if time.monotonic() >= deadline:
+                raise
+        time.sleep(pause)
+        pause = min(pause * 2, 0.01)
 
 
 def _has_table(conn: sqlite3.Connection, name: str) -> bool:

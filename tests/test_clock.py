@@ -7,9 +7,9 @@ import requests
 
 from mock_server.app import create_app
 from mock_server.clock import ManualClock, StoreClock, compact_time
+from mock_server.served import ServedMock
 from mock_server.settings import Settings
 from mock_server.store import Store
-from tests.served import ServedMock
 from tests.support import VERSION, Flow, card_image, new_order_no
 
 ILLEGAL = ("400101", "不合法的请求")

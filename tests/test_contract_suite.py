@@ -12,8 +12,8 @@ import requests  # noqa: F401  (imported here so pytester's in-process runs shar
 import contract_tests.kit  # noqa: F401  (likewise)
 from contract_tests import SUITE_DIR
 from mock_server.fixtures.pack import default_pack_dir, load_pack
+from mock_server.served import ServedMock
 from mock_server.settings import DEFAULT_APP_ID, DEFAULT_SECRET
-from tests.served import ServedMock
 
 pytest_plugins = ["pytester"]
 

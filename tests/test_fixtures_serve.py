@@ -19,8 +19,8 @@ from mock_server.errors import OCR_FAILURES
 from mock_server.fixtures.generate import PackGenerator, write_pack
 from mock_server.fixtures.pack import default_pack_dir, load_pack
 from mock_server.fixtures.variants import VARIANTS
+from mock_server.served import ServedMock
 from mock_server.settings import Settings
-from tests.served import ServedMock
 from tests.support import Flow, card_image
 
 ROOT = Path(__file__).resolve().parents[1]

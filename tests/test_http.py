@@ -8,7 +8,7 @@ from concurrent.futures import ThreadPoolExecutor
 import pytest
 import requests
 
-from tests.served import ServedMock
+from mock_server.served import ServedMock
 from tests.support import Flow, card_image, new_order_no
 
 

@@ -11,7 +11,7 @@ from pathlib import Path
 
 import pytest
 
-from tests.served import ServedMock
+from mock_server.served import ServedMock
 
 ROOT = Path(__file__).resolve().parents[1]
 
