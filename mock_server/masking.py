@@ -10,6 +10,7 @@ diagnosis headers, CLI): never in full, always recognisable.
 
 from __future__ import annotations
 
+import re
 from typing import Any
 
 ELLIPSIS = "…"
@@ -65,6 +66,13 @@ def field(name: str, value: Any) -> Any:
     return value
 
 
+# Characters no HTTP server lets through in a header value: C0 controls and DEL.
+_CONTROL = re.compile(r"[\x00-\x1f\x7f]")
+
+
 def ascii_header(text: str) -> str:
-    """HTTP header values are Latin-1 at best; keep them ASCII with the ellipsis spelt out."""
-    return text.replace(ELLIPSIS, "...").encode("ascii", "backslashreplace").decode("ascii")
+    """Any text as a header value every server sends: printable ASCII only. The ellipsis is
+    spelt out, other non-ASCII becomes `\\uXXXX`, a control character `\\xNN`: a value copied from
+    the request is shown, never able to break the answer."""
+    text = text.replace(ELLIPSIS, "...").encode("ascii", "backslashreplace").decode("ascii")
+    return _CONTROL.sub(lambda m: f"\\x{ord(m.group()):02x}", text)

@@ -120,3 +120,11 @@ def test_masking_formats():
     assert masking.field("nonce", NONCE) == NONCE
     assert masking.field("sign", "ABCDEF0123" * 4) == "ABCDEF0123" * 4
     assert masking.field("nonce", "T" * 64) == "TTTT…(64)"  # a ticket sent in the wrong field
+
+
+def test_header_values_are_printable_ascii_whatever_the_input():
+    every = "".join(chr(c) for c in range(0x300)) + "\u2026\ud800\U0001f600"
+    value = masking.ascii_header(every)
+    assert all(0x20 <= ord(c) < 0x7f for c in value)
+    assert masking.ascii_header("a\x00b\x7fc\r\n") == "a\\x00b\\x7fc\\x0d\\x0a"
+    assert masking.ascii_header("FxlA…(64) 身") == "FxlA...(64) \\u8eab"

@@ -59,7 +59,11 @@ def _json_body() -> Any:
     if length is not None and length > MAX_BODY_BYTES:
         _drain()
         raise ApiError("IMAGE_TOO_LARGE", f"body of {length} bytes exceeds {MAX_BODY_BYTES}")
-    raw = request.stream.read(MAX_BODY_BYTES + 1)
+    try:
+        raw = request.stream.read(MAX_BODY_BYTES + 1)
+    except Exception as error:  # the server's body reader refusing the client's framing (chunks)
+        raise ApiError("MALFORMED_REQUEST", "the request body could not be read: "
+                       f"{type(error).__name__}") from None
     if len(raw) > MAX_BODY_BYTES:
         del raw
         _drain()
@@ -70,6 +74,8 @@ def _json_body() -> Any:
         text = raw.decode(json.detect_encoding(raw), "surrogatepass")
         del raw
         return json.loads(text)
+    except RecursionError:
+        raise ApiError("MALFORMED_REQUEST", "the JSON body is nested too deeply") from None
     except (ValueError, UnicodeDecodeError):
         raise ApiError("MALFORMED_REQUEST", "body is not valid UTF-8 JSON") from None
 
