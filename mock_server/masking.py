@@ -43,6 +43,20 @@ def id_number(value: str) -> str:
     return value[:ID_HEAD] + "*" * (len(value) - ID_HEAD - ID_TAIL) + value[-ID_TAIL:]
 
 
+# Anything that looks like an 18-character resident ID number (GB 11643: six region digits, a
+# birth date from 1800 to 2099, three sequence digits, a check character), wherever it stands in
+# a text: a userId, an orderNo, a detail. The date keeps order numbers made of a timestamp, which
+# also run to 18 digits, readable.
+ID_NUMBER = re.compile(
+    r"(?<!\d)[1-9]\d{5}(?:18|19|20)\d{2}(?:0[1-9]|1[0-2])(?:0[1-9]|[12]\d|3[01])\d{3}[\dXx](?!\d)"
+)
+
+
+def id_numbers_in(text: str) -> str:
+    """`text` with every ID number in it masked like `id_number`."""
+    return ID_NUMBER.sub(lambda m: id_number(m.group()), text)
+
+
 def image(value: str) -> str:
     return f"({len(value)} characters, not kept)"
 

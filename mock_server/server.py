@@ -6,6 +6,7 @@ from typing import Any
 
 from gunicorn.app.base import BaseApplication
 
+from mock_server import logsafe
 from mock_server.app import create_app
 from mock_server.settings import Settings
 
@@ -27,6 +28,7 @@ class MockServer(BaseApplication):
 
 
 def serve(settings: Settings, host: str, port: int, workers: int) -> None:
+    logsafe.install("gunicorn.error", "gunicorn.access", "idcard_mock", "mock_server")
     options = {
         "bind": f"{host}:{port}",
         "workers": workers,
