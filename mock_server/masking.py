@@ -4,7 +4,7 @@ diagnosis headers, CLI): never in full, always recognisable.
 - secrets, access tokens, tickets: the first 4 characters, an ellipsis and the length,
   `FxlA…(64)`, enough to tell two tickets apart and to spot a truncated or padded value;
 - ID numbers: the usual Chinese display mask, the first 6 (region) and last 4 characters,
-  `110105********002X`;
+  `110105********002X`, in the fields named for them and wherever else one appears in a text;
 - images: never kept, only their size.
 """
 
@@ -55,6 +55,17 @@ ID_NUMBER = re.compile(
 def id_numbers_in(text: str) -> str:
     """`text` with every ID number in it masked like `id_number`."""
     return ID_NUMBER.sub(lambda m: id_number(m.group()), text)
+
+
+def id_numbers_everywhere(value: Any) -> Any:
+    """`value` (JSON-like) with the ID numbers in every string masked, keys left alone."""
+    if isinstance(value, str):
+        return id_numbers_in(value)
+    if isinstance(value, dict):
+        return {k: id_numbers_everywhere(v) for k, v in value.items()}
+    if isinstance(value, list | tuple):
+        return [id_numbers_everywhere(v) for v in value]
+    return value
 
 
 def image(value: str) -> str:
