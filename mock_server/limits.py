@@ -2,6 +2,8 @@
 
 from __future__ import annotations
 
+from datetime import datetime, timedelta, timezone
+
 from mock_server import schemas
 
 # Lifetimes in seconds (§2, §3).
@@ -18,3 +20,9 @@ IDCARD_STR_MAX: int = schemas.document("idcardocrapp.request.json")["properties"
 # The body may carry the image with a line break every 76 characters plus the other fields;
 # anything larger is refused before it is read.
 MAX_BODY_BYTES = IDCARD_STR_MAX * 78 // 76 + 64 * 1024
+
+# The last second the vendor's time formats can write: yyyyMMddHHmmss has four digits of year, in
+# Beijing time (§7). The virtual clock stops the longest lifetime before it, so that every
+# expire_time it stamps can still be written (`POST /_mock/clock/advance` refuses to go further).
+LATEST_TIME = datetime(9999, 12, 31, 23, 59, 59, tzinfo=timezone(timedelta(hours=8))).timestamp()
+LATEST_CLOCK_TIME = LATEST_TIME - ACCESS_TOKEN_TTL

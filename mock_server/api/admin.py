@@ -18,7 +18,7 @@ from flask import Blueprint, Response, request
 
 from mock_server import __version__
 from mock_server.api.respond import backend, mock_response
-from mock_server.clock import beijing
+from mock_server.clock import ClockRangeError, beijing
 from mock_server.journal import LIMIT, Journal
 from mock_server.scenarios import CATALOGUE_SCENARIOS, ScenarioError, select
 
@@ -197,7 +197,10 @@ def advance_clock() -> Response:
         return _error(str(error))
     if seconds < 0:
         return _error("seconds must not be negative: the clock only moves forward")
-    advance(seconds)
+    try:
+        advance(seconds)
+    except ClockRangeError as error:
+        return _error(str(error))
     return _clock_answer()
 
 
