@@ -21,6 +21,12 @@ IDCARD_STR_MAX: int = schemas.document("idcardocrapp.request.json")["properties"
 # anything larger is refused before it is read.
 MAX_BODY_BYTES = IDCARD_STR_MAX * 78 // 76 + 64 * 1024
 
+# The largest image accepted, in pixels: 8192 x 8192. The vendor documents no limit (fidelity
+# notes); this keeps the full-resolution photo of any phone camera (a 64 MP sensor writes
+# 9248 x 6936) and refuses, from its header alone, an image no ID-card photo needs, such as a
+# 9400 x 9400 BMP of a few hundred kilobytes that would take 88 MB to decode.
+MAX_IMAGE_PIXELS = 8192 * 8192
+
 # The last second the vendor's time formats can write: yyyyMMddHHmmss has four digits of year, in
 # Beijing time (§7). The virtual clock stops the longest lifetime before it, so that every
 # expire_time it stamps can still be written (`POST /_mock/clock/advance` refuses to go further).
