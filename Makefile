@@ -3,7 +3,7 @@ VENV := .venv
 BIN := $(VENV)/bin
 STAMP := $(VENV)/.installed
 
-.PHONY: serve test lint bench clean
+.PHONY: serve test fuzz bench clean
 
 $(STAMP): pyproject.toml
 	$(PYTHON) -m venv $(VENV)
@@ -17,6 +17,10 @@ serve: $(STAMP)
 test: $(STAMP)
 	$(BIN)/ruff check mock_server tests bench contract_tests
 	$(BIN)/pytest -q
+
+# A long Schemathesis run (>= 5,000 cases, stateful phase included); figures in docs/fuzzing.md.
+fuzz: $(STAMP)
+	$(BIN)/python -m tests.fuzzing.run --max-examples 100
 
 bench: $(STAMP)
 	$(BIN)/python bench/bench_server.py
