@@ -20,7 +20,7 @@ test: $(STAMP)
 
 # A long Schemathesis run (>= 5,000 cases, stateful phase included); figures in docs/fuzzing.md.
 fuzz: $(STAMP)
-	$(BIN)/python -m tests.fuzzing.run --max-examples 100
+	$(BIN)/python -m tests.fuzzing.run --max-examples 200
 
 bench: $(STAMP)
 	$(BIN)/python bench/bench_server.py

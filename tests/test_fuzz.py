@@ -34,11 +34,16 @@ def response(code: str, detail: str = "") -> SimpleNamespace:
     return SimpleNamespace(json=lambda: {"code": code}, headers={"x-mock-detail": [detail]})
 
 
-def case(operation_id: str, negative: tuple[str, ...] = ()) -> SimpleNamespace:
+OPERATIONS = {op["operationId"]: op for item in json.loads(run.OPENAPI.read_text())["paths"].values()
+              for op in item.values()}
+
+
+def case(operation_id: str, negative: tuple[str, ...] = (), query=None, body=None) -> SimpleNamespace:
     components = {ParameterLocation(where): SimpleNamespace(mode=SimpleNamespace(is_negative=True))
                   for where in negative}
     return SimpleNamespace(operation=SimpleNamespace(definition=SimpleNamespace(
-        raw={"operationId": operation_id})), meta=SimpleNamespace(components=components))
+        raw=OPERATIONS[operation_id])), meta=SimpleNamespace(components=components),
+        query=query, body=body)
 
 
 def test_the_checks_fail_what_they_name(monkeypatch):
@@ -50,7 +55,14 @@ def test_the_checks_fail_what_they_name(monkeypatch):
         hooks.credentials_required(None, response("0"), case("getOcrResult"))
     hooks.credentials_required(None, response("400101"), case("getOcrResult"))
     with pytest.raises(AssertionError, match="body violates"):
-        hooks.invalid_request_refused(None, response("0"), case("idcardOcr", ("body",)))
-    hooks.invalid_request_refused(None, response("0"), case("idcardOcr", ("query",)))
+        hooks.invalid_request_refused(None, response("0"), case("idcardOcr", ("body",), body={}))
+    hooks.invalid_request_refused(None, response("400101"), case("idcardOcr", ("body",), body={}))
+    hooks.invalid_request_refused(None, response("0"), case("idcardOcr", ("query",), query={"x": 1}))
+    valid = {"app_id": "FUZZ0001", "order_no": "o1", "nonce": "n1", "version": "1.0.0",
+             "sign": "A" * 40}
     with pytest.raises(AssertionError, match="query violates"):
-        hooks.invalid_request_refused(None, response("0"), case("getOcrResult", ("query",)))
+        hooks.invalid_request_refused(None, response("0"), case(
+            "getOcrResult", ("query",), query={**valid, "sign": "short"}))
+    # An extra parameter is invalid to OpenAPI, not to the vendor's calls; the first value counts.
+    hooks.invalid_request_refused(None, response("0"), case(
+        "getOcrResult", ("query",), query={**valid, "extra": [1, 2], "nonce": ["n1", "%"]}))
