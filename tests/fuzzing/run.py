@@ -25,6 +25,7 @@ from tests.served import ServedMock
 
 ROOT = Path(__file__).parents[2]
 OPENAPI = ROOT / "schemas" / "openapi.json"
+CONFIG = Path(__file__).with_name("schemathesis.toml")
 APP_ID = "FUZZ0001"
 SECRET = "fuzzingsecret" + "0" * 51
 PHASES = "examples,coverage,fuzzing,stateful"
@@ -63,7 +64,8 @@ def fuzz(base: str, mode: str, generation: str, max_examples: int, seed: int, ph
            "IDCARD_MOCK_FUZZ_APP_ID": APP_ID, "IDCARD_MOCK_FUZZ_SECRET": SECRET,
            "IDCARD_MOCK_FUZZ_MODE": mode, "IDCARD_MOCK_FUZZ_TALLY": str(report.with_suffix(".codes")),
            "PYTHONPATH": str(ROOT)}
-    command = [str(Path(sys.executable).parent / "st"), "run", str(OPENAPI), "--url", base,
+    command = [str(Path(sys.executable).parent / "st"), "--config-file", str(CONFIG), "run",
+               str(OPENAPI), "--url", base,
                "--mode", generation, "--max-examples", str(max_examples), "--seed", str(seed),
                "--phases", phases, "--checks", ",".join(CHECKS), "--workers", "1",
                "--report", "json", "--report-json-path", str(report), "--no-color"]
