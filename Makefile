@@ -3,7 +3,7 @@ VENV := .venv
 BIN := $(VENV)/bin
 STAMP := $(VENV)/.installed
 
-.PHONY: serve test lint bench clean
+.PHONY: serve test fuzz bench clean
 
 $(STAMP): pyproject.toml
 	$(PYTHON) -m venv $(VENV)
@@ -18,6 +18,10 @@ test: $(STAMP)
 	$(BIN)/ruff check mock_server tests bench contract_tests scripts
 	$(BIN)/lint-imports
 	$(BIN)/pytest -q
+
+# A long Schemathesis run (>= 5,000 cases, stateful phase included); figures in docs/fuzzing.md.
+fuzz: $(STAMP)
+	$(BIN)/python -m tests.fuzzing.run --max-examples 200
 
 bench: $(STAMP)
 	$(BIN)/python bench/bench_server.py

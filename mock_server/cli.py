@@ -9,8 +9,9 @@ import click
 
 from mock_server import limits, signing
 from mock_server.fixtures import DEFAULT_AS_OF, DEFAULT_INVALID_SHARE
+from mock_server.private_files import PrivateFileError, create_private, read_private
 from mock_server.recognizer import SIDES
-from mock_server.settings import DEFAULT_APP_ID, DEFAULT_SECRET, Settings, parse_app
+from mock_server.settings import DEFAULT_APP_ID, DEFAULT_SECRET, Settings, parse_app, parse_apps_file
 from mock_server.store import DEFAULT_DB, Store
 
 if TYPE_CHECKING:
@@ -25,6 +26,28 @@ def _apps(ctx: click.Context, param: click.Parameter, value: tuple[str, ...]) ->
                 app_id, secret = parse_app(text.strip())
             except ValueError as error:
                 raise click.BadParameter(str(error)) from None
+            apps[app_id] = secret
+    return apps
+
+
+def _apps_file(ctx: click.Context, param: click.Parameter, value: str | None) -> dict[str, str]:
+    if value is None:
+        return {}
+    try:
+        return parse_apps_file(read_private(value))
+    except PrivateFileError as error:
+        raise click.BadParameter(str(error)) from None
+    except ValueError as error:
+        raise click.BadParameter(f"{value}: {error}") from None
+
+
+def _merged_apps(*sources: dict[str, str]) -> dict[str, str]:
+    apps: dict[str, str] = {}
+    for source in sources:
+        for app_id, secret in source.items():
+            if apps.get(app_id, secret) != secret:
+                raise click.BadParameter(f"app {app_id} is given twice with different secrets",
+                                         param_hint="--app / --apps-file")
             apps[app_id] = secret
     return apps
 
@@ -51,6 +74,15 @@ def main() -> None:
     metavar="APPID:SECRET",
     envvar="IDCARD_MOCK_APPS",
     help="An app the mock accepts (repeatable). Default: the development app.",
+)
+@click.option(
+    "--apps-file",
+    "apps_from_file",
+    callback=_apps_file,
+    metavar="PATH",
+    envvar="IDCARD_MOCK_APPS_FILE",
+    help="A file of APPID:SECRET lines, readable by its owner only: keeps secrets out of the "
+    "process list.",
 )
 @click.option(
     "--workers", default=2, type=click.IntRange(1, 64), envvar="IDCARD_MOCK_WORKERS", help="Server processes."
@@ -108,15 +140,16 @@ def main() -> None:
     envvar="IDCARD_MOCK_MAX_IMAGE_BYTES",
     help="Bytes orders may keep in all (images, plus 1 KiB a record); past it the oldest go.",
 )
-def serve(host, port, db, apps, workers, strict, default_side, accept_data_url, fixture_dirs,
-          default_fixtures, admin_token, order_ttl, max_image_bytes) -> None:
-    """Serve the mock on HOST:PORT (granian: worker processes, threads for the app)."""
+def serve(host, port, db, apps, apps_from_file, workers, strict, default_side, accept_data_url,
+          fixture_dirs, default_fixtures, admin_token, order_ttl, max_image_bytes) -> None:
+    """Serve the mock on HOST:PORT (gunicorn, gevent workers)."""
     from mock_server import server
 
     if db == ":memory:" and workers > 1:
         raise click.BadParameter(
             "':memory:' cannot be shared by several workers; use --workers 1", param_hint="--db"
         )
+    apps = _merged_apps(apps, apps_from_file)
     settings = Settings(
         apps=apps or {DEFAULT_APP_ID: DEFAULT_SECRET},
         db=db,
@@ -137,6 +170,7 @@ def serve(host, port, db, apps, workers, strict, default_side, accept_data_url, 
         sys.exit(1)
     port = listener.getsockname()[1]
     if db != ":memory:":
+        create_private(db)  # tokens, tickets and images: 0600 from the first byte
         Store(db).close()  # create (or migrate) the schema once, before the workers race to do it
     click.echo(f"idcard-mock on http://{host}:{port}  db={db}  workers={workers}")
     for app_id, secret in settings.apps.items():

@@ -2,10 +2,13 @@
 
 from __future__ import annotations
 
+import math
 import threading
 import time
 from datetime import datetime, timedelta, timezone
 from typing import TYPE_CHECKING, Protocol
+
+from mock_server.limits import LATEST_CLOCK_TIME
 
 if TYPE_CHECKING:
     from mock_server.store import Store
@@ -18,6 +21,30 @@ class Clock(Protocol):
     def now(self) -> float:
         """Seconds since the epoch."""
         ...
+
+
+class ClockRangeError(ValueError):
+    """An advance that would take the clock where the vendor's time formats end."""
+
+
+def check_advance(now: float, seconds: float) -> None:
+    if seconds < 0:
+        raise ClockRangeError("the clock only moves forward")
+    if not math.isfinite(seconds) or now + seconds > LATEST_CLOCK_TIME:
+        room = max(0.0, LATEST_CLOCK_TIME - now)
+        raise ClockRangeError(
+            f"seconds={seconds:g} would move the clock past {beijing(LATEST_CLOCK_TIME).isoformat()}, "
+            "where the vendor's times (yyyyMMddHHmmss) of the tokens issued then would end; "
+            f"advance by at most {room:.0f} seconds"
+        )
+
+
+def usable_offset(offset: float, base: float) -> float:
+    """A stored offset outside the clock's range (written by hand, or before advances were
+    checked) is ignored rather than allowed to break every call: the clock reads system time."""
+    if not math.isfinite(offset) or offset < 0 or base + offset > LATEST_CLOCK_TIME:
+        return 0.0
+    return offset
 
 
 class SystemClock:
@@ -38,6 +65,7 @@ class ManualClock:
 
     def advance(self, seconds: float) -> None:
         with self._lock:
+            check_advance(self._now, seconds)
             self._now += seconds
 
 
@@ -55,19 +83,23 @@ class StoreClock:
         self._store = store
         self._base = base or SystemClock()
 
-    def offset(self) -> float:
+    def _stored(self) -> float:
         rows = self._store.query("SELECT value FROM meta WHERE key = ?", (self.KEY,))
-        return float(rows[0]["value"]) if rows else 0.0
+        return _number(rows[0]["value"] if rows else None)
+
+    def offset(self) -> float:
+        return usable_offset(self._stored(), self._base.now())
 
     def now(self) -> float:
-        return self._base.now() + self.offset()
+        base = self._base.now()
+        return base + usable_offset(self._stored(), base)
 
     def advance(self, seconds: float) -> None:
-        if seconds < 0:
-            raise ValueError("the clock only moves forward")
+        base = self._base.now()
         with self._store.transaction() as conn:
             row = conn.execute("SELECT value FROM meta WHERE key = ?", (self.KEY,)).fetchone()
-            current = float(row["value"]) if row else 0.0
+            current = usable_offset(_number(row["value"] if row else None), base)
+            check_advance(base + current, seconds)
             conn.execute(
                 "INSERT OR REPLACE INTO meta (key, value) VALUES (?, ?)",
                 (self.KEY, repr(current + seconds)),
@@ -76,6 +108,13 @@ class StoreClock:
     def reset(self) -> None:
         with self._store.transaction() as conn:
             conn.execute("DELETE FROM meta WHERE key = ?", (self.KEY,))
+
+
+def _number(text: str | None) -> float:
+    try:
+        return float(text) if text is not None else 0.0
+    except ValueError:
+        return float("nan")
 
 
 def beijing(ts: float) -> datetime:

@@ -53,6 +53,8 @@ CATALOGUE: dict[str, ErrorSpec] = {
               "No such path.", 404),
         _spec("IMAGE_TOO_LARGE", "66660015", "视频或图片异常", "assumed (§5a, §8 open question 9)",
               "The body or idcardStr exceeds the documented 20 MB."),
+        _spec("IMAGE_TOO_MANY_PIXELS", "66660015", "视频或图片异常", "assumed (§5a; limit in fidelity notes)",
+              "The image's header declares more pixels than the mock accepts (limits.MAX_IMAGE_PIXELS)."),
         _spec("ORDER_NOT_FOUND", "66660020", "OCR 结果查询不到", "documented §5a, §6",
               "getOcrResult for an orderNo the app never sent."),
         _spec("NOT_ID_CARD", "66661001", "请调整角度，保持清晰", "documented §5a",
@@ -80,10 +82,12 @@ CATALOGUE: dict[str, ErrorSpec] = {
     )
 }
 
-# The vendor's OCR failure codes, by code, for recognizers that answer a code (fixtures, scenarios).
-OCR_FAILURES: dict[str, ErrorSpec] = {
-    s.code: s for s in CATALOGUE.values() if s.code.startswith(("6666", "30"))
-}
+# The vendor's OCR failure codes, by code, for recognizers that answer a code (fixtures, scenarios):
+# the first entry of each code names it (66660015 is IMAGE_TOO_LARGE, the scenario ocr-image-too-large).
+OCR_FAILURES: dict[str, ErrorSpec] = {}
+for _s in CATALOGUE.values():
+    if _s.code.startswith(("6666", "30")):
+        OCR_FAILURES.setdefault(_s.code, _s)
 
 
 class ApiError(Exception):

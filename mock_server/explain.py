@@ -52,6 +52,7 @@ TICKET_MISTAKES = {
 }
 NO_LIVE_TICKET = "no-live-ticket"
 UNKNOWN = "unknown"
+OTHER_APP_TICKET = "other-app-ticket"
 
 _SEPARATORS = (",", "&", "|", ";", " ", "\n", ":", "-", "_")
 _WHITESPACE = ("\n", "\r\n", " ", "\t")
@@ -102,6 +103,14 @@ class Diagnosis:
         return masking.ascii_header(
             f"{label}; expected={json.dumps(list(self.expected), ensure_ascii=False, separators=(',', ':'))}"
         )
+
+    def public_label(self) -> str:
+        """What a stranger (neither loopback nor an admin-token holder) is told: the mistake's
+        name only, and nothing about other apps: a sign made with another app's ticket is, to
+        them, a sign no common mistake reproduces."""
+        if OTHER_APP_TICKET in self.mistakes:
+            return UNKNOWN
+        return "+".join(self.mistakes) or "none"
 
     def as_json(self) -> dict[str, Any]:
         return {"mistakes": list(self.mistakes), "explanation": self.explanation,
@@ -279,12 +288,24 @@ RESULT_FIELDS = FieldNames("order_no", None, ("get_file", "get_native"))
 _VERDICTS = {"SIGN_MISMATCH": "mismatch", "INVALID_TICKET": "invalid-ticket"}
 
 
-class SignDiagnosisError(ApiError):
-    """The vendor's answer to a bad sign, with the mock's diagnosis attached."""
+def mismatch_detail(app_id: str) -> str:
+    return ("sign is not SHA-1 of the sorted appId, orderNo, nonce, version and a live SIGN ticket "
+            f"of app {app_id}")
 
-    def __init__(self, error: ApiError, diagnosis: Diagnosis) -> None:
+
+class SignDiagnosisError(ApiError):
+    """The vendor's answer to a bad sign, with the mock's diagnosis attached: the whole account
+    (`detail`, `diagnosis.header()`) for loopback callers and admin-token holders, the name of the
+    mistake only (`public_detail`, `public_header`) for anyone else."""
+
+    def __init__(self, error: ApiError, diagnosis: Diagnosis, app_id: str) -> None:
         super().__init__(error.name, f"{error.detail}; likely mistake: {diagnosis.explanation}")
         self.diagnosis = diagnosis
+        told = error.detail
+        if error.name == "INVALID_TICKET" and OTHER_APP_TICKET in diagnosis.mistakes:
+            told = mismatch_detail(app_id)
+        self.public_detail = f"{told}; likely mistake: {diagnosis.public_label()}"
+        self.public_header = masking.ascii_header(diagnosis.public_label())
 
 
 class SignExplainer:
@@ -340,7 +361,7 @@ class SignExplainer:
             return error
         diagnosis = self.diagnose(request)
         verdicts.update(verdict=verdict, **diagnosis.as_json())
-        return SignDiagnosisError(error, diagnosis)
+        return SignDiagnosisError(error, diagnosis, request.app_id)
 
     def malformed(
         self, error: ApiError, schema: str, request: Any, names: FieldNames, verdicts: dict[str, Any]
@@ -357,9 +378,10 @@ class SignExplainer:
         app_key = self._app_key(request)
         if app_key is None or not self._credentials.knows(request[app_key]):
             return error
-        diagnosis = self.diagnose(names.read(app_key, request))
+        signed = names.read(app_key, request)
+        diagnosis = self.diagnose(signed)
         verdicts.update(verdict="malformed", **diagnosis.as_json())
-        return SignDiagnosisError(error, diagnosis)
+        return SignDiagnosisError(error, diagnosis, signed.app_id)
 
 
 def report(request: SignedRequest, diagnosis: Diagnosis, expected_sign: str | None) -> str:

@@ -2,8 +2,8 @@
 
 Kept in the store, so every worker writes to and `GET /_mock/requests` reads from one journal.
 An entry is built from an allow-list of fields and masked on the way in (`masking`): a secret,
-token or ticket shows its first 4 characters and its length, an ID number its first 6 and last 4,
-an image only its size. Nothing else of a request or an answer is kept.
+token or ticket shows its first 4 characters and its length, an ID number (in any field) its
+first 6 and last 4, an image only its size. Nothing else of a request or an answer is kept.
 """
 
 from __future__ import annotations
@@ -75,7 +75,9 @@ def build_entry(
     """One journal entry. `answer` is the vendor body the call produced (before any fault);
     `http_status` what the client received (None: no answer at all)."""
     selection = record.selection
-    return {
+    # An ID number may stand in any value a client sends (a userId, an orderNo, an app id) and in
+    # every detail that repeats it: mask them all, not only the fields named idcard.
+    return masking.id_numbers_everywhere({
         "time": beijing(at).isoformat(timespec="milliseconds"),
         "endpoint": record.endpoint,
         "method": method,
@@ -91,7 +93,7 @@ def build_entry(
         "detail": "; ".join([*([detail] if detail else []), *record.notes]) or None,
         "request": dict(request),
         "answer": answer_summary(answer),
-    }
+    })
 
 
 class Journal:
@@ -114,12 +116,13 @@ class Journal:
         self._store.write(write)
 
     def entries(self, limit: int | None = None, order_no: str | None = None) -> list[dict[str, Any]]:
-        """Newest first; `order_no` keeps only that order's calls."""
+        """Newest first; `order_no` keeps only that order's calls. Entries keep an order number
+        that looks like an ID number masked, so the filter compares masked forms."""
         sql = "SELECT id, entry FROM journal"
         params: tuple[Any, ...] = ()
         if order_no is not None:
             sql += " WHERE order_no = ?"
-            params = (order_no,)
+            params = (masking.id_numbers_in(order_no),)
         sql += " ORDER BY id DESC LIMIT ?"
         rows = self._store.query(sql, (*params, limit if limit is not None else self.limit))
         return [{"id": r["id"], **json.loads(r["entry"])} for r in rows]

@@ -2,6 +2,8 @@
 
 from __future__ import annotations
 
+from datetime import datetime, timedelta, timezone
+
 from mock_server import schemas
 
 # Lifetimes in seconds (§2, §3).
@@ -23,3 +25,15 @@ MAX_BODY_BYTES = IDCARD_STR_MAX * 78 // 76 + 64 * 1024
 # how many bytes they may hold in all before the oldest go.
 ORDER_TTL = 72 * 3600
 MAX_IMAGE_BYTES = 2 * 1024**3
+
+# The largest image accepted, in pixels: 8192 x 8192. The vendor documents no limit (fidelity
+# notes); this keeps the full-resolution photo of any phone camera (a 64 MP sensor writes
+# 9248 x 6936) and refuses, from its header alone, an image no ID-card photo needs, such as a
+# 9400 x 9400 BMP of a few hundred kilobytes that would take 88 MB to decode.
+MAX_IMAGE_PIXELS = 8192 * 8192
+
+# The last second the vendor's time formats can write: yyyyMMddHHmmss has four digits of year, in
+# Beijing time (§7). The virtual clock stops the longest lifetime before it, so that every
+# expire_time it stamps can still be written (`POST /_mock/clock/advance` refuses to go further).
+LATEST_TIME = datetime(9999, 12, 31, 23, 59, 59, tzinfo=timezone(timedelta(hours=8))).timestamp()
+LATEST_CLOCK_TIME = LATEST_TIME - ACCESS_TOKEN_TTL

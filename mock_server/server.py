@@ -32,6 +32,7 @@ from gunicorn import sock as gunicorn_sock
 from gunicorn.app.base import BaseApplication
 from gunicorn.arbiter import Arbiter
 
+from mock_server import logsafe
 from mock_server.app import create_app
 from mock_server.settings import Settings
 
@@ -135,6 +136,8 @@ def _post_fork(_server: Arbiter, _worker: Any) -> None:
 
 def serve(settings: Settings, listener: socket.socket, workers: int) -> None:
     """Serve until SIGINT or SIGTERM on `listener` (from `bind`)."""
+    logsafe.install("gunicorn.error", "gunicorn.access", "idcard_mock", "idcard_mock.access",
+                    "mock_server")
     host, port = listener.getsockname()[:2]
     options = {
         "bind": f"{host}:{port}",

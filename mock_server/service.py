@@ -17,7 +17,13 @@ from mock_server import envelope, schemas
 from mock_server.clock import Clock, compact_time, display_time
 from mock_server.credentials import LIVE, TICKET_STATUSES, Credentials
 from mock_server.errors import CATALOGUE, OCR_FAILURES, ApiError
-from mock_server.explain import OCR_FIELDS, RESULT_FIELDS, FieldNames, SignExplainer
+from mock_server.explain import (
+    OCR_FIELDS,
+    RESULT_FIELDS,
+    FieldNames,
+    SignExplainer,
+    mismatch_detail,
+)
 from mock_server.fixtures.pack import recognizers_for
 from mock_server.ids import IdSource
 from mock_server.images import decode_base64, open_image
@@ -153,7 +159,7 @@ class KycService:
         data = decode_base64(body["idcardStr"], accept_data_url=self.settings.accept_data_url)
         # Let go of the parsed body before the image is checked and stored: when the caller hands
         # over its only reference (the HTTP layer does), a 20 MB idcardStr is freed here instead of
-        # staying alive beside the decoded image and SQLite's copies of it.
+        # staying alive beside the decoded image while it is hashed and written.
         del body
         image = open_image(data)
         self.scenarios.choose_from_marker(record, image.marker)
@@ -245,11 +251,7 @@ class KycService:
                 request_sign(app_id, order_no, nonce, version, ticket), given
             ):
                 raise ApiError("INVALID_TICKET", f"the sign was made with {TICKET_STATUSES[status]}")
-        raise ApiError(
-            "SIGN_MISMATCH",
-            "sign is not SHA-1 of the sorted appId, orderNo, nonce, version and a live SIGN "
-            f"ticket of app {app_id}",
-        )
+        raise ApiError("SIGN_MISMATCH", mismatch_detail(app_id))
 
     def _check_signed_shape(self, schema: str, request: Any, names: FieldNames, record: CallRecord) -> None:
         try:

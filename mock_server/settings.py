@@ -23,6 +23,21 @@ def parse_app(text: str) -> tuple[str, str]:
     return app_id, secret
 
 
+def parse_apps_file(text: str) -> dict[str, str]:
+    """An apps file: one `APPID:SECRET` a line; blank lines and lines starting with # are skipped."""
+    apps: dict[str, str] = {}
+    for number, line in enumerate(text.splitlines(), 1):
+        line = line.strip()
+        if not line or line.startswith("#"):
+            continue
+        try:
+            app_id, secret = parse_app(line)
+        except ValueError:
+            raise ValueError(f"line {number}: expected APPID:SECRET") from None
+        apps[app_id] = secret
+    return apps
+
+
 @dataclass(frozen=True)
 class Settings:
     apps: dict[str, str] = field(default_factory=lambda: {DEFAULT_APP_ID: DEFAULT_SECRET})

@@ -62,6 +62,17 @@ def test_a_wrong_token_is_refused_even_from_loopback(guarded):
     assert guarded.test_client().get("/_mock/health").status_code == 200
 
 
+@pytest.mark.parametrize("headers", [{"X-Mock-Admin-Token": "guess"},
+                                     {"Authorization": "Bearer guess"}])
+def test_a_token_is_refused_from_loopback_when_the_server_has_none(app, headers):
+    """No token configured: any token sent is a wrong one (fidelity notes)."""
+    response = app.test_client().get("/_mock/health", headers=headers)
+    assert response.status_code == 403
+    assert response.get_json()["error"] == (
+        "idcard-mock admin surface: the admin token is wrong (this server has none; send no token)")
+    assert app.test_client().get("/_mock/health").status_code == 200
+
+
 def test_vendor_calls_are_not_guarded(app):
     response = app.test_client().get("/api/oauth2/access_token", environ_base=REMOTE)
     assert response.get_json()["code"] == "400101"
@@ -130,3 +141,11 @@ def test_queue_from_query_parameters_and_its_listing(flow: Flow):
 
 def test_unknown_admin_path_is_not_found(flow: Flow):
     assert flow.http.get("/_mock/nothing").status_code == 404
+
+
+@pytest.mark.parametrize("path", ["/_mock/scenarios/next", "/_mock/clock/advance"])
+def test_a_deeply_nested_admin_body_is_a_clear_400(flow: Flow, path):
+    response = flow.http.post(path, data="[" * 100_000 + "]" * 100_000,
+                              content_type="application/json")
+    assert response.status_code == 400
+    assert response.headers["X-Mock-Detail"] == "the JSON body is nested too deeply"

@@ -67,3 +67,58 @@ def test_bad_configuration_is_refused_clearly(started, args, message):
 def test_memory_database_with_one_worker(started):
     result = CliRunner().invoke(main, ["serve", "--db", ":memory:", "--workers", "1"])
     assert result.exit_code == 0 and started[0][0].db == ":memory:"
+
+
+def apps_file(tmp_path, text: str, mode: int):
+    path = tmp_path / "apps"
+    path.write_text(text)
+    path.chmod(mode)
+    return str(path)
+
+
+def test_apps_file_keeps_secrets_off_the_command_line(started, tmp_path):
+    path = apps_file(tmp_path, "# the mock's apps\nAPPF0001:filesecret1\n\n  APPF0002:filesecret2  \n",
+                     0o600)
+    result = CliRunner().invoke(main, ["serve", "--apps-file", path, "--db", str(tmp_path / "m.db")])
+    assert result.exit_code == 0, result.output
+    assert started[0][0].apps == {"APPF0001": "filesecret1", "APPF0002": "filesecret2"}
+    assert "filesecret" not in result.output
+    result = CliRunner().invoke(main, ["serve", "--app", "APPA0001:s1", "--db", str(tmp_path / "m.db")],
+                                env={"IDCARD_MOCK_APPS_FILE": path})
+    assert started[1][0].apps == {"APPA0001": "s1", "APPF0001": "filesecret1",
+                                  "APPF0002": "filesecret2"}
+
+
+@pytest.mark.parametrize("mode", [0o644, 0o640, 0o604])
+def test_an_apps_file_others_can_read_is_refused(started, tmp_path, mode):
+    path = apps_file(tmp_path, "APPF0001:filesecret1\n", mode)
+    result = CliRunner().invoke(main, ["serve", "--apps-file", path])
+    assert result.exit_code == 2 and not started
+    assert f"{path} is readable by its group or by others (mode {mode:04o})" in result.output
+    assert f"chmod 600 {path}" in result.output and "filesecret1" not in result.output
+
+
+@pytest.mark.parametrize(("text", "message"), [
+    ("APPF0001:ok\nno-colon-filesecret\n", "line 2: expected APPID:SECRET"),
+    ("APPF0001:one\n", "app APPF0001 is given twice with different secrets"),
+])
+def test_a_bad_apps_file_is_refused_clearly(started, tmp_path, text, message):
+    path = apps_file(tmp_path, text, 0o600)
+    result = CliRunner().invoke(main, ["serve", "--apps-file", path, "--app", "APPF0001:two"])
+    assert result.exit_code == 2 and message in result.output and not started
+    assert "filesecret" not in result.output
+
+
+def test_the_database_is_created_readable_by_its_owner_only(started, tmp_path):
+    import os
+    import stat
+
+    from mock_server.store import Store
+
+    db = tmp_path / "new" / "m.db"
+    assert CliRunner().invoke(main, ["serve", "--db", str(db)]).exit_code == 0
+    store = Store(db)  # as a worker opens it
+    with store.transaction() as conn:
+        conn.execute("INSERT INTO meta (key, value) VALUES ('k', 'v')")
+    for path in (db, db.with_name("m.db-wal"), db.with_name("m.db-shm")):
+        assert stat.S_IMODE(os.stat(path).st_mode) == 0o600, path

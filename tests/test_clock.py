@@ -147,3 +147,59 @@ def test_workers_share_the_clock_and_the_queue(served: ServedMock):
     assert outcomes == ["reset"] * 3 + ["0"] * 2
     journal = requests.get(f"{served.base}/_mock/requests", params={"orderNo": order_no}).json()
     assert [e["fault"] for e in journal["requests"]][:5] == [None] * 2 + ["connection-reset"] * 3
+
+
+@pytest.mark.parametrize("seconds", ["2.6e11", "1e308", "253402300800"])
+def test_an_advance_past_the_representable_range_is_refused(store_clocked: Flow, seconds):
+    response = store_clocked.http.post("/_mock/clock/advance", query_string={"seconds": seconds})
+    assert response.status_code == 400
+    error = response.get_json()["error"]
+    assert error.startswith(f"seconds={float(seconds):g} would move the clock past 9999-12-31T21:59:59+08:00")
+    assert error == response.headers["X-Mock-Detail"].replace("...", "…")
+    assert store_clocked.http.get("/_mock/clock").get_json()["offset"] == 0
+    assert store_clocked.http.get("/_mock/health").status_code == 200
+    assert store_clocked.get_token()
+
+
+def test_a_second_large_advance_is_refused_once_the_first_used_the_room(store_clocked: Flow):
+    assert advance(store_clocked, 2.5e11)["time"].startswith("99")
+    response = store_clocked.http.post("/_mock/clock/advance?seconds=2.5e11")
+    assert response.status_code == 400 and "advance by at most" in response.get_json()["error"]
+    assert store_clocked.http.get("/_mock/health").status_code == 200
+
+
+def test_the_clock_goes_as_far_as_every_time_it_stamps_can_be_written(store_clocked: Flow):
+    from mock_server.limits import LATEST_CLOCK_TIME
+
+    room = LATEST_CLOCK_TIME - store_clocked.http.get("/_mock/clock").get_json()["now"] - 5
+    advance(store_clocked, room)
+    _, body, _ = store_clocked.get("/api/oauth2/access_token", {
+        "appId": store_clocked.app_id, "secret": store_clocked.secret,
+        "grant_type": "client_credential", "version": VERSION})
+    assert body["code"] == "0" and body["expire_time"].startswith("99991231")
+    assert body["transactionTime"].startswith("99991231")
+    assert store_clocked.http.post("/_mock/clock/advance?seconds=60").status_code == 400
+
+
+@pytest.mark.parametrize("stored", ["1e308", "5e11", "inf", "nan", "-5", "not a number"])
+def test_a_stored_offset_out_of_range_never_breaks_the_server(tmp_path, stored):
+    db = tmp_path / "m.db"
+    store = Store(db)
+    with store.transaction() as conn:
+        conn.execute("INSERT INTO meta (key, value) VALUES (?, ?)", (StoreClock.KEY, stored))
+    flow = Flow(create_app(Settings(db=str(db), strict=True)).test_client())
+    assert flow.http.get("/_mock/health").status_code == 200
+    assert flow.http.get("/_mock/clock").get_json()["offset"] == 0
+    assert flow.ocr(card_image(7))[1]["code"] == "0"
+    advance(flow, 60)
+    assert flow.http.get("/_mock/clock").get_json()["offset"] == 60
+
+
+def test_a_manual_clock_refuses_the_same_advances(clock: ManualClock):
+    from mock_server.clock import ClockRangeError
+
+    with pytest.raises(ClockRangeError):
+        clock.advance(1e308)
+    with pytest.raises(ClockRangeError):
+        clock.advance(-1)
+    clock.advance(1.5)

@@ -8,6 +8,7 @@ from mock_server.errors import CATALOGUE, OCR_FAILURES
 from mock_server.limits import MAX_BODY_BYTES
 from mock_server.recognizer import Recognition
 from tests.support import Flow, card_image
+from tests.test_images import rle8_bmp
 
 OCR_PATH = "/api/paas/idcardocrapp"
 
@@ -58,6 +59,7 @@ TRIGGERS = {
     "NOT_FOUND": lambda f: _raw(f, path="/nowhere"),
     "IMAGE_TOO_LARGE": lambda f: _raw(f, data=b" " * (MAX_BODY_BYTES + 1),
                                       content_type="application/json"),
+    "IMAGE_TOO_MANY_PIXELS": lambda f: f.ocr(rle8_bmp(9400, 9400)),
     "ORDER_NOT_FOUND": lambda f: f.ocr_result("neverSeen"),
     "IMAGE_DECODE_FAILED": lambda f: f.ocr("%%%"),
     "NOT_PORTRAIT_SIDE": lambda f: f.ocr(card_image(302, side="emblem"), cardType="0"),

@@ -281,3 +281,51 @@ def test_every_ticket_status_has_a_diagnosis():
     from mock_server.explain import TICKET_MISTAKES
 
     assert set(TICKET_MISTAKES) == set(TICKET_STATUSES)
+
+
+# -- what strangers are told ----------------------------------------------------------------
+
+STRANGER = {"REMOTE_ADDR": "192.0.2.10"}  # TEST-NET-1: not loopback
+ADMIN_TOKEN = "explain-admin-token"
+
+
+@pytest.fixture
+def guarded_apps(clock: ManualClock):
+    apps = {DEFAULT_APP_ID: DEFAULT_SECRET, OTHER_APP[0]: OTHER_APP[1]}
+    return create_app(Settings(db=":memory:", strict=True, apps=apps, admin_token=ADMIN_TOKEN),
+                      clock=clock)
+
+
+def told(app, body: dict, **kwargs) -> tuple[str, str]:
+    response = app.test_client().post("/api/paas/idcardocrapp", json=body, **kwargs)
+    assert (response.get_json()["code"], response.get_json()["msg"]) == ILLEGAL
+    return response.headers[explain.DIAGNOSIS_HEADER], response.headers["X-Mock-Detail"]
+
+
+def test_a_stranger_gets_the_diagnosis_name_without_ticket_characters(guarded_apps):
+    flow = Flow(guarded_apps.test_client())
+    ticket = flow.get_ticket()
+    body = body_for(flow, LIVE_TICKET_MISTAKES["separator"])
+    header, detail = told(guarded_apps, body, environ_base=STRANGER)
+    assert header == "separator"
+    assert detail == ("sign is not SHA-1 of the sorted appId, orderNo, nonce, version and a live "
+                      "SIGN ticket of app TIDA0001; likely mistake: separator")
+    assert ticket[:4] not in header + detail
+    full, _ = told(guarded_apps, body)  # loopback: the whole account
+    assert full.startswith("separator; expected=[") and f'"{ticket[:4]}...(64)"' in full
+    with_token, _ = told(guarded_apps, body, environ_base=STRANGER,
+                         headers={"X-Mock-Admin-Token": ADMIN_TOKEN})
+    assert with_token == full
+
+
+def test_a_stranger_is_not_told_that_a_ticket_belongs_to_another_app(guarded_apps):
+    flow = Flow(guarded_apps.test_client())
+    other = Flow(guarded_apps.test_client(), app_id=OTHER_APP[0], secret=OTHER_APP[1])
+    flow.get_ticket()
+    foreign = other.get_ticket()
+    body = body_for(flow, lambda a, o, n, v, t: request_sign(a, o, n, v, foreign))
+    header, detail = told(guarded_apps, body, environ_base=STRANGER)
+    assert header == "unknown"
+    assert "another app" not in detail and "other" not in detail and foreign[:4] not in detail
+    assert detail.endswith("ticket of app TIDA0001; likely mistake: unknown")
+    assert told(guarded_apps, body)[0].startswith("other-app-ticket; expected=")

@@ -120,3 +120,33 @@ def test_masking_formats():
     assert masking.field("nonce", NONCE) == NONCE
     assert masking.field("sign", "ABCDEF0123" * 4) == "ABCDEF0123" * 4
     assert masking.field("nonce", "T" * 64) == "TTTT…(64)"  # a ticket sent in the wrong field
+
+
+def test_header_values_are_printable_ascii_whatever_the_input():
+    every = "".join(chr(c) for c in range(0x300)) + "\u2026\ud800\U0001f600"
+    value = masking.ascii_header(every)
+    assert all(0x20 <= ord(c) < 0x7f for c in value)
+    assert masking.ascii_header("a\x00b\x7fc\r\n") == "a\\x00b\\x7fc\\x0d\\x0a"
+    assert masking.ascii_header("FxlA…(64) 身") == "FxlA...(64) \\u8eab"
+
+
+def test_an_id_number_in_any_field_is_masked(flow: Flow):
+    """Not only the fields named idcard: a userId, an orderNo, and the details and diagnosis that
+    repeat them."""
+    number = "340621197709022835"
+    flow.ocr(card_image(5), userId=number)
+    order_no = f"A{number}"
+    body = flow.ocr_body(card_image(5), order_no)
+    body["sign"] = "0" * 40
+    flow.post("/api/paas/idcardocrapp", body)
+    flow.ocr_result(f"B{number}")
+    text = flow.http.get("/_mock/requests").get_data(as_text=True)
+    assert number not in text
+    entries = json.loads(text)["requests"]
+    assert entries[0]["detail"] == ("app TIDA0001 has no order B340621********2835 (never sent, or past "
+                                    "its retention)")
+    assert entries[1]["orderNo"] == "A340621********2835"
+    assert "A340621********2835" in entries[1]["sign"]["expected"]
+    assert entries[2]["request"]["userId"] == "340621********2835"
+    assert flow.http.get("/_mock/requests", query_string={"orderNo": order_no}).get_json()[
+        "requests"][0]["id"] == entries[1]["id"]

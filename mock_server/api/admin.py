@@ -3,67 +3,33 @@
 Its answers are plain JSON, never the vendor's envelope. It answers loopback clients only, unless
 the server was given an admin token (`--admin-token`) and the request carries it
 (`X-Mock-Admin-Token: TOKEN` or `Authorization: Bearer TOKEN`). A request that carries a wrong
-token is refused even from loopback. Behind a reverse proxy on the same host every caller looks
+token is refused even from loopback, and on a server without a token every token is wrong
+(api/trust.py). Behind a reverse proxy on the same host every caller looks
 local: give such a server an admin token.
 """
 
 from __future__ import annotations
 
-import hmac
-import ipaddress
 import math
 from typing import Any
 
 from flask import Blueprint, Response, request
 
 from mock_server import __version__
+from mock_server.api import trust
 from mock_server.api.respond import backend, mock_response
-from mock_server.clock import beijing
+from mock_server.clock import ClockRangeError, beijing
 from mock_server.journal import LIMIT, Journal
 from mock_server.scenarios import CATALOGUE_SCENARIOS, ScenarioError, select
 
 blueprint = Blueprint("admin", __name__, url_prefix="/_mock")
 
-TOKEN_HEADER = "X-Mock-Admin-Token"
 SERVICE = "idcard-mock"
-
-
-def _is_loopback(address: str | None) -> bool:
-    try:
-        ip = ipaddress.ip_address((address or "").split("%")[0])
-    except ValueError:
-        return False
-    if isinstance(ip, ipaddress.IPv6Address) and ip.ipv4_mapped is not None:
-        ip = ip.ipv4_mapped
-    return ip.is_loopback
-
-
-def _given_token() -> str | None:
-    token = request.headers.get(TOKEN_HEADER)
-    if token is None:
-        scheme, _, value = request.headers.get("Authorization", "").partition(" ")
-        token = value.strip() if scheme.lower() == "bearer" and value.strip() else None
-    return token
-
-
-def _refusal() -> str | None:
-    expected = backend().settings.admin_token
-    given = _given_token() if expected else None
-    if given is not None:
-        if hmac.compare_digest(given.encode("utf-8"), expected.encode("utf-8")):
-            return None
-        return "the admin token is wrong"
-    if _is_loopback(request.remote_addr):
-        return None
-    if expected:
-        return "the admin surface answers loopback clients and requests that carry the admin token"
-    return "the admin surface answers loopback clients only; start the server with --admin-token " \
-        "to reach it from elsewhere"
 
 
 @blueprint.before_request
 def _guard() -> Response | None:
-    reason = _refusal()
+    reason = trust.refusal()
     if reason is None:
         return None
     return mock_response({"error": f"{SERVICE} admin surface: {reason}", "service": SERVICE}, 403)
@@ -76,7 +42,10 @@ def _error(error: str, status: int = 400, **extra: Any) -> Response:
 def _arguments() -> dict[str, Any]:
     """Query parameters and a JSON object body, merged (the body wins)."""
     merged: dict[str, Any] = dict(request.args.items())
-    body = request.get_json(silent=True) if request.content_length else None
+    try:
+        body = request.get_json(silent=True) if request.content_length else None
+    except RecursionError:
+        raise ScenarioError("the JSON body is nested too deeply") from None
     if isinstance(body, dict):
         merged.update(body)
     return merged
@@ -139,7 +108,10 @@ def queued() -> Response:
 def queue_next() -> Response:
     """`{"name": NAME, "count": N, "params": {...}, "endpoint": CALL}`: the next N calls that the
     scenario applies to (only calls to CALL, if given) play it, after authentication."""
-    args = _arguments()
+    try:
+        args = _arguments()
+    except ScenarioError as error:
+        return mock_response(error.as_json(), 400)
     name = args.get("name")
     if not isinstance(name, str) or not name:
         return _error("name is required", scenarios=sorted(CATALOGUE_SCENARIOS))
@@ -197,7 +169,10 @@ def advance_clock() -> Response:
         return _error(str(error))
     if seconds < 0:
         return _error("seconds must not be negative: the clock only moves forward")
-    advance(seconds)
+    try:
+        advance(seconds)
+    except ClockRangeError as error:
+        return _error(str(error))
     return _clock_answer()
 
 

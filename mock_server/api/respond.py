@@ -9,9 +9,10 @@ import orjson
 from flask import Response, current_app
 
 from mock_server import envelope, masking, schemas
+from mock_server.api import trust
 from mock_server.backend import Backend
 from mock_server.errors import ApiError
-from mock_server.explain import DIAGNOSIS_HEADER
+from mock_server.explain import DIAGNOSIS_HEADER, SignDiagnosisError
 
 DETAIL_HEADER = "X-Mock-Detail"
 
@@ -36,10 +37,16 @@ def error_response(error: ApiError, schema: str | None = None) -> Response:
     b = backend()
     body = envelope.failure(error.spec, b.ids, b.clock.now())
     response = json_response(body, error.spec.http_status, schema)
-    response.headers[DETAIL_HEADER] = masking.ascii_header(error.detail)
-    diagnosis = getattr(error, "diagnosis", None)
-    if diagnosis is not None:
-        response.headers[DIAGNOSIS_HEADER] = diagnosis.header()
+    detail = error.detail
+    if isinstance(error, SignDiagnosisError):
+        # The whole diagnosis shows ticket characters and other apps' facts: loopback callers and
+        # admin-token holders only (api/trust.py); anyone else is told the mistake's name.
+        if trust.trusted():
+            response.headers[DIAGNOSIS_HEADER] = error.diagnosis.header()
+        else:
+            detail = error.public_detail
+            response.headers[DIAGNOSIS_HEADER] = error.public_header
+    response.headers[DETAIL_HEADER] = masking.ascii_header(detail)
     return response
 
 
