@@ -1,4 +1,4 @@
-"""A reference client for the WeBank kyc ID-card OCR server API (api-facts §1-§7).
+"""A reference client for the WeBank kyc ID-card OCR server API (§1-§7).
 
 Self-contained apart from `mock_server.signing` (the one signing function) and `requests`, so it
 can be lifted into a partner backend::

@@ -1,4 +1,4 @@
-"""Access tokens, SIGN tickets and NONCE tickets: issue, expire, find (api-facts §2, §3)."""
+"""Access tokens, SIGN tickets and NONCE tickets: issue, expire, find (§2, §3)."""
 
 from __future__ import annotations
 

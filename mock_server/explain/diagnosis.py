@@ -1,6 +1,6 @@
 """Why a sign does not verify: recompute the common client mistakes until one reproduces it.
 
-The vendor answers every wrong sign with a bare 400101 不合法的请求 (api-facts §5b). The mock
+The vendor answers every wrong sign with a bare 400101 不合法的请求 (§5b). The mock
 answers the same, and says why in the journal and in the `X-Mock-Sign-Diagnosis` header:
 the values it expected, in the order they are hashed (ticket masked), and the mistake found by
 recomputing what clients commonly get wrong around the documented recipe (§1: appId, orderNo,
