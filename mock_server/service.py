@@ -44,14 +44,6 @@ SWEEP_INTERVAL = 10.0
 _WRONG_SIDE = {PORTRAIT: "NOT_PORTRAIT_SIDE", EMBLEM: "NOT_EMBLEM_SIDE"}
 
 
-@dataclass(frozen=True)
-class SignCheck:
-    """Who signed a request, once the sign verified: the app and the SIGN ticket used."""
-
-    app_id: str
-    ticket: str
-
-
 def check_shape(schema: str, instance: Any) -> None:
     error = schemas.first_error(schema, instance)
     if error is not None:
@@ -80,7 +72,7 @@ class Call:
     request: Any  # the query parameters, or the JSON body as parsed
     names: FieldNames | None = None  # where a signed call keeps its signed values
     token: Credential | None = None
-    signer: SignCheck | None = None
+    sign_ticket: str | None = None  # the SIGN ticket that verified the request's sign
     image_bytes: bytes | None = None
     image: CardImage | None = None
     recognition: Recognition | None = None
@@ -158,7 +150,7 @@ def live_token(service: KycService, call: Call) -> None:
        "app; the ticket is live", "INVALID_TICKET", "SIGN_MISMATCH")
 def valid_sign(service: KycService, call: Call) -> None:
     call.record.order_no = call.request[call.names.order_no]
-    call.signer = service.verify_request_sign(call.record, call.request, call.names)
+    call.sign_ticket = service.verify_request_sign(call.record, call.request, call.names)
 
 
 @check("a scenario from the `X-Mock-Scenario` header or the queue applies to the call",
@@ -323,7 +315,7 @@ class KycService:
             "clarity": recognition.clarity,
             "retry": "1",
             "success": False,
-            "sign": result_sign(app_id, order_no, call.signer.ticket),
+            "sign": result_sign(app_id, order_no, call.sign_ticket),
         }
         if call.request.get("getNative") == "1" and recognition.side == PORTRAIT:
             result["nativePlace"] = native_place(recognition.fields["idcard"]) or ""
@@ -362,12 +354,13 @@ class KycService:
     # -- shared steps ------------------------------------------------------------------------
     def verify_sign(
         self, app_id: str, given: str, *, order_no: str, nonce: str, version: str
-    ) -> SignCheck:
-        """The sign must be the SHA-1 of appId, orderNo, nonce, version and a live SIGN ticket of
-        the app (§1, §6). userId never takes part; a NONCE ticket never verifies."""
+    ) -> str:
+        """The live SIGN ticket of the app the sign was made with. The sign must be the SHA-1 of
+        appId, orderNo, nonce, version and that ticket (§1, §6). userId never takes part; a NONCE
+        ticket never verifies."""
         for ticket in self.credentials.live_sign_tickets(app_id):
             if signs_equal(request_sign(app_id, order_no, nonce, version, ticket), given):
-                return SignCheck(app_id, ticket)
+                return ticket
         for ticket, status in self.credentials.recent_tickets(app_id):
             if status != LIVE and signs_equal(
                 request_sign(app_id, order_no, nonce, version, ticket), given
@@ -381,13 +374,13 @@ class KycService:
 
     def verify_request_sign(
         self, record: CallRecord, request: Mapping[str, Any], names: FieldNames
-    ) -> SignCheck:
+    ) -> str:
         """verify_sign, with a diagnosis on failure; the nonce is remembered either way, to
         recognise it when a later request signs with it again."""
         signed = names.read(app_key_of(request) or "appId", request)
         record.sign = {}
         try:
-            checked = self.verify_sign(
+            ticket = self.verify_sign(
                 signed.app_id, signed.sign, order_no=signed.order_no, nonce=signed.nonce,
                 version=signed.version,
             )
@@ -396,7 +389,7 @@ class KycService:
         finally:
             self.explainer.remember(signed)
         record.sign["verdict"] = "ok"
-        return checked
+        return ticket
 
     def _photos(self, prefix: str, image_file: str | None) -> dict[str, str]:
         data = self.orders.image(image_file) if image_file else None
