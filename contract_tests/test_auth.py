@@ -1,4 +1,4 @@
-"""Tokens, tickets and the request sign (api-facts §1-§3, §5b)."""
+"""Tokens, tickets and the request sign (§1-§3, §5b)."""
 
 from __future__ import annotations
 

@@ -1,4 +1,4 @@
-"""POST /api/paas/idcardocrapp: both sides of a card (api-facts §7, §9)."""
+"""POST /api/paas/idcardocrapp: both sides of a card (§7, §9)."""
 
 from __future__ import annotations
 
@@ -74,7 +74,7 @@ def test_native_place_when_asked(portrait_call: OcrCall) -> None:
     assert isinstance(native, str) and native, "getNative=1 and no nativePlace in the portrait answer"
 
 
-@pytest.mark.observe("result.sign recipe, api-facts §4 (documented for the OCR SDK result only)")
+@pytest.mark.observe("result.sign recipe, §4 (documented for the OCR SDK result only)")
 def test_result_sign_recipe(call: OcrCall, client: Client) -> None:
     """result.sign = SHA-1 of the sorted appId, orderNo and SIGN ticket, uppercase hex (§4)."""
     given = call.result().get("sign")

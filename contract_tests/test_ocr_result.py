@@ -1,4 +1,4 @@
-"""GET /api/server/getOcrResult: what the service kept of each OCR call (api-facts §6)."""
+"""GET /api/server/getOcrResult: what the service kept of each OCR call (§6)."""
 
 from __future__ import annotations
 

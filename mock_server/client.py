@@ -1,4 +1,4 @@
-"""A reference client for the WeBank kyc ID-card OCR server API (api-facts §1-§7).
+"""A reference client for the WeBank kyc ID-card OCR server API (§1-§7).
 
 Self-contained apart from `mock_server.signing` (the one signing function) and `requests`, so it
 can be lifted into a partner backend::
@@ -363,7 +363,6 @@ class KycClient:
         self._sensitive: set[str] = {secret}
         self._counts_lock = threading.Lock()
         self.ocr_calls = 0
-        self.refreshes = 0
 
     def __repr__(self) -> str:
         return f"KycClient(base_url={self.base_url!r}, app_id={self.app_id!r})"
@@ -403,7 +402,6 @@ class KycClient:
             life = min(self.refresh_interval, token_life - self.refresh_margin,
                        ticket_life - self.refresh_margin)
             self._cached = _Credentials(token, ticket, started + max(life, 0.0))
-            self.refreshes += 1
             return self._cached
 
     def access_token(self) -> str:

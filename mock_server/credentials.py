@@ -1,4 +1,4 @@
-"""Access tokens, SIGN tickets and NONCE tickets: issue, expire, find (api-facts §2, §3)."""
+"""Access tokens, SIGN tickets and NONCE tickets: issue, expire, find (§2, §3)."""
 
 from __future__ import annotations
 
@@ -8,14 +8,13 @@ from dataclasses import dataclass
 
 from mock_server import limits
 from mock_server.clock import Clock
+from mock_server.explain.diagnosis import LIVE
 from mock_server.ids import IdSource
 from mock_server.store import Store
 
 SIGN = "SIGN"
 NONCE = "NONCE"
 
-# What a ticket is to a server-side sign of its app: LIVE verifies, every other status does not.
-LIVE = "live"
 # A sign is checked against at most this many of the app's live SIGN tickets, newest first.
 LIVE_SIGN_TICKETS = 64
 # Dead tokens and tickets are kept this long past their expiry, for the sign explainer to tell a

@@ -1,4 +1,4 @@
-"""The vendor's response envelopes (api-facts §2, §3, §7)."""
+"""The vendor's response envelopes (§2, §3, §7)."""
 
 from __future__ import annotations
 

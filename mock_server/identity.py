@@ -3,7 +3,7 @@
 Every identity is a pure function of ``(seed, as_of)``: all random draws come
 from ``random.Random(seed)`` and Faker is re-seeded with the same seed before
 it supplies the name and street parts, so a replayed request yields the same
-card (api-facts.md §7 field formats, §9 number structure and validity rules).
+card (§7 field formats, §9 number structure and validity rules).
 """
 
 from __future__ import annotations
@@ -29,7 +29,7 @@ __all__ = [
     "validity_years",
 ]
 
-# GB/T 3304 order (api-facts.md §9) with rough 2020-census populations in
+# GB/T 3304 order (§9) with rough 2020-census populations in
 # thousands, used as draw weights: 汉 comes out at about 91 %.
 _NATION_WEIGHTS: tuple[tuple[str, int], ...] = (
     ("汉", 1286311), ("蒙古", 6290), ("回", 11377), ("藏", 7060), ("维吾尔", 11774),
@@ -69,7 +69,7 @@ _AGE_BANDS: tuple[tuple[int, int, float], ...] = (
 # stopped being valid in 2013, so a card held today was issued in 2004 or later.
 _SECOND_GENERATION = date(2004, 1, 1)
 
-# 居民身份证法 art. 5 (api-facts.md §9): age band at issue → term in years.
+# 居民身份证法 art. 5 (§9): age band at issue → term in years.
 _TERM_BANDS: tuple[tuple[int, int | None, int | None], ...] = (
     (0, 16, 5),
     (16, 26, 10),
@@ -100,7 +100,7 @@ def validity_years(age_at_issue: int) -> int | None:
 
 
 def check_digit(first17: str) -> str:
-    """GB 11643 check character for the first 17 digits (api-facts.md §9)."""
+    """GB 11643 check character for the first 17 digits (§9)."""
     if len(first17) != 17 or not first17.isdigit():
         raise ValueError("expected 17 digits")
     # stdnum's calc_check_digit takes a full 18-character number and ignores
@@ -311,7 +311,7 @@ class IdentityGenerator:
         """Issue date of the card currently held, uniform over all dates that leave it valid.
 
         Adults hold a card issued on or after their 16th birthday; children may
-        hold one issued at any age (api-facts.md §9 terms).
+        hold one issued at any age (§9 terms).
         """
         as_of = self.as_of
         lower = _birthday(birth, 16) if age_on(birth, as_of) >= 16 else birth

@@ -1,4 +1,4 @@
-"""Lifetimes and size limits (api-facts §2, §3, §7). Field lengths live in schemas/ only."""
+"""Lifetimes and size limits (§2, §3, §7). Field lengths live in schemas/ only."""
 
 from __future__ import annotations
 

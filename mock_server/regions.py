@@ -2,7 +2,7 @@
 
 The table is python-stdnum's ``cn/loc`` database (the same data
 ``stdnum.cn.ric.validate`` checks the first six ID digits against, see
-api-facts.md §9), so every code chosen here is one the validator accepts.
+§9), so every code chosen here is one the validator accepts.
 Names carry optional validity brackets such as ``[1983-2005]东山区``; a code
 that was renamed lists several comma-separated bracketed names.
 """
@@ -188,7 +188,7 @@ def current_regions() -> tuple[Region, ...]:
 
 
 def native_place(idcard: str) -> str | None:
-    """籍贯 for ``nativePlace`` (api-facts.md §7): the address code read in the birth year."""
+    """籍贯 for ``nativePlace`` (§7): the address code read in the birth year."""
     idcard = idcard.strip()
     if len(idcard) < 10 or not idcard[:10].isdigit():
         return None

@@ -1,13 +1,15 @@
-"""The four calls of the real service, apart from HTTP (api-facts §2, §3, §6, §7).
+"""The four calls of the real service, apart from HTTP (§2, §3, §6, §7).
 
-Each call checks its input in a fixed order that *is* the error precedence:
-shape → app → credential (token / ticket + sign) → image → side, then answers. Every failure
-is an `ApiError` carrying a catalogue entry; the HTTP layer renders it.
+Each call runs its checks in a fixed order that *is* the error precedence: one list per call in
+PRECEDENCE, shape → app → credential (token / ticket + sign) → scenario → image → side. A check is
+a small function that raises the catalogue's `ApiError` (the HTTP layer renders it) and leaves
+what it established on the `Call` for the checks after it and for the answer. The precedence
+tables of docs/fidelity.md are rendered from PRECEDENCE (scripts/update_precedence_tables.py).
 """
 
 from __future__ import annotations
 
-from collections.abc import Mapping
+from collections.abc import Callable, Mapping
 from dataclasses import dataclass
 from typing import Any
 
@@ -15,7 +17,7 @@ import pybase64
 
 from mock_server import envelope, schemas
 from mock_server.clock import Clock, compact_time, display_time
-from mock_server.credentials import LIVE, TICKET_STATUSES, Credentials
+from mock_server.credentials import LIVE, TICKET_STATUSES, Credential, Credentials
 from mock_server.errors import CATALOGUE, OCR_FAILURES, ApiError
 from mock_server.explain import (
     OCR_FIELDS,
@@ -26,8 +28,8 @@ from mock_server.explain import (
 )
 from mock_server.fixtures.pack import recognizers_for
 from mock_server.ids import IdSource
-from mock_server.images import decode_base64, open_image
-from mock_server.orders import Orders
+from mock_server.images import CardImage, decode_base64, open_image
+from mock_server.orders import Orders, SideRecord
 from mock_server.recognizer import (
     CARD_TYPES,
     EMBLEM,
@@ -48,14 +50,6 @@ SWEEP_INTERVAL = 10.0
 _WRONG_SIDE = {PORTRAIT: "NOT_PORTRAIT_SIDE", EMBLEM: "NOT_EMBLEM_SIDE"}
 
 
-@dataclass(frozen=True)
-class SignCheck:
-    """Who signed a request, once the sign verified: the app and the SIGN ticket used."""
-
-    app_id: str
-    ticket: str
-
-
 def check_shape(schema: str, instance: Any) -> None:
     error = schemas.first_error(schema, instance)
     if error is not None:
@@ -70,6 +64,178 @@ def app_id_of(params: Mapping[str, Any]) -> str:
 def app_key_of(params: Mapping[str, Any]) -> str | None:
     """Which of the app id's names the request used."""
     return next((k for k in APP_ID_ALIASES if isinstance(params.get(k), str)), None)
+
+
+# -- the checks --------------------------------------------------------------------------------
+
+
+@dataclass
+class Call:
+    """One vendor call going through its checks: the request, the journal's record of the call,
+    and what the checks established, for the checks after them and for the answer."""
+
+    record: CallRecord
+    request: Any  # the query parameters, or the JSON body as parsed
+    names: FieldNames | None = None  # where a signed call keeps its signed values
+    token: Credential | None = None
+    sign_ticket: str | None = None  # the SIGN ticket that verified the request's sign
+    image_bytes: bytes | None = None
+    image: CardImage | None = None
+    recognition: Recognition | None = None
+    sides: dict[str, SideRecord] | None = None
+    now: float | None = None
+
+
+CheckRun = Callable[["KycService", Call], None]
+
+
+@dataclass(frozen=True)
+class Check:
+    """One step of a call's precedence: `run` raises when the call fails it. `rule`, `answers`
+    (catalogue names) and `answered` (an answer that is not one catalogue entry) are its row in
+    the docs."""
+
+    rule: str
+    run: CheckRun
+    answers: tuple[str, ...] = ()
+    answered: str = ""
+
+
+def check(rule: str, *answers: str, answered: str = "") -> Callable[[CheckRun], Check]:
+    def make(run: CheckRun) -> Check:
+        return Check(rule, run, answers, answered)
+
+    return make
+
+
+def request_shape(schema: str) -> Check:
+    """The request against its schema. For a signed call, a shape failure caused by the sign alone
+    (a SHA-256 or MD5 hex string) is diagnosed like a wrong sign."""
+
+    def run(service: KycService, call: Call) -> None:
+        try:
+            check_shape(schema, call.request)
+        except ApiError as error:
+            if call.names is None:
+                raise
+            call.record.sign = {}
+            raise service.explainer.malformed(
+                error, schema, call.request, call.names, call.record.sign
+            ) from None
+
+    return Check(f"the request has the shape of `schemas/{schema}`", run, ("MALFORMED_REQUEST",))
+
+
+@check("the app id is an app configured in the mock", "UNKNOWN_APP")
+def known_app(service: KycService, call: Call) -> None:
+    app_id = app_id_of(call.request)
+    if not service.credentials.knows(app_id):
+        raise ApiError("UNKNOWN_APP", f"app {app_id} is not configured in this mock")
+    call.record.app_id = app_id
+
+
+@check("the secret is the app's", "WRONG_SECRET")
+def app_secret(service: KycService, call: Call) -> None:
+    app_id = call.record.app_id
+    if not service.credentials.secret_matches(app_id, call.request["secret"]):
+        raise ApiError("WRONG_SECRET", f"the secret is not the secret of app {app_id}")
+
+
+@check("access_token is live and was issued to the app", "INVALID_TOKEN")
+def live_token(service: KycService, call: Call) -> None:
+    app_id = call.record.app_id
+    token = service.credentials.live_token(call.request["access_token"])
+    if token is None or token.app_id != app_id:
+        raise ApiError(
+            "INVALID_TOKEN", f"access_token is unknown, expired or not issued to app {app_id}"
+        )
+    call.token = token
+
+
+@check("sign is the SHA-1 of the sorted appId, orderNo, nonce, version and a SIGN ticket of the "
+       "app; the ticket is live", "INVALID_TICKET", "SIGN_MISMATCH")
+def valid_sign(service: KycService, call: Call) -> None:
+    call.record.order_no = call.request[call.names.order_no]
+    call.sign_ticket = service.verify_request_sign(call.record, call.request, call.names)
+
+
+@check("a scenario from the `X-Mock-Scenario` header or the queue applies to the call",
+       answered="the scenario's: a transport fault that pre-empts the call, or an OCR scenario's "
+                "code (on idcardocrapp that code replaces the recognition's, last check)")
+def scenario(service: KycService, call: Call) -> None:
+    service.scenarios.choose(call.record)
+
+
+@check("idcardStr is Base64 (a `data:` URL prefix only with `--accept-data-url`)", "IMAGE_DECODE_FAILED")
+def base64_image(service: KycService, call: Call) -> None:
+    call.image_bytes = decode_base64(
+        call.request["idcardStr"], accept_data_url=service.settings.accept_data_url
+    )
+    # Let go of the parsed body before the image is checked and stored: when the caller handed
+    # over its only reference (the HTTP layer does), a 20 MB idcardStr is freed here instead of
+    # staying alive beside the decoded image while it is hashed and written.
+    call.request = {k: v for k, v in call.request.items() if k != "idcardStr"}
+
+
+@check("the decoded bytes are a sound JPEG, PNG or BMP image", "NOT_AN_IMAGE")
+def readable_image(service: KycService, call: Call) -> None:
+    call.image = open_image(call.image_bytes)
+    call.image_bytes = None
+
+
+@check("the image's idcard-mock marker names a scenario, if no scenario was chosen",
+       answered="the scenario's: a transport fault, or an OCR scenario's code (last check)")
+def marker_scenario(service: KycService, call: Call) -> None:
+    service.scenarios.choose_from_marker(call.record, call.image.marker)
+
+
+@check("the image is the side `cardType` asks for, when it asks (the wrong side is recorded with "
+       "the order, then answered by the last check)", "NOT_PORTRAIT_SIDE", "NOT_EMBLEM_SIDE")
+def requested_side(service: KycService, call: Call) -> None:
+    requested = CARD_TYPES.get(call.request.get("cardType", ""))
+    recognition = service.recognizer.recognize(call.image, requested)
+    if requested is not None and recognition.side != requested:
+        recognition = Recognition(side=recognition.side, code=CATALOGUE[_WRONG_SIDE[requested]].code)
+    call.recognition = recognition
+
+
+@check("the card is read with code 0: the order records the recognition and the image whatever "
+       "the code, then a failure code is the answer",
+       answered="the recognition's code (§5a): the wrong side's, an OCR scenario's (it wins over "
+                "any other), or the one the image's fixture entry gives")
+def card_read(service: KycService, call: Call) -> None:
+    recognition = call.recognition = service.scenarios.recognition(call.record, call.recognition)
+    call.now = service.clock.now()
+    service.orders.record(call.record.app_id, call.record.order_no, recognition, call.image, call.now)
+    if recognition.code != "0":
+        raise ApiError(
+            OCR_FAILURES[recognition.code].name,
+            f"the {recognition.side} image was answered with {recognition.code}",
+        )
+
+
+@check("the app has the order, within its retention", "ORDER_NOT_FOUND")
+def order_found(service: KycService, call: Call) -> None:
+    app_id, order_no = call.record.app_id, call.record.order_no
+    call.now = service.clock.now()
+    call.sides = service.orders.lookup(app_id, order_no, call.now)
+    if not call.sides:
+        raise ApiError(
+            "ORDER_NOT_FOUND",
+            f"app {app_id} has no order {order_no} (never sent, or past its retention)",
+        )
+
+
+# The error precedence: each call runs its checks in this order; the first that fails answers.
+PRECEDENCE: dict[str, tuple[Check, ...]] = {
+    ACCESS_TOKEN: (request_shape("access_token.request.json"), known_app, app_secret, scenario),
+    API_TICKET: (request_shape("api_ticket.request.json"), known_app, live_token, scenario),
+    OCR: (
+        request_shape("idcardocrapp.request.json"), known_app, valid_sign, scenario, base64_image,
+        readable_image, marker_scenario, requested_side, card_read,
+    ),
+    OCR_RESULT: (request_shape("getOcrResult.request.json"), known_app, valid_sign, scenario, order_found),
+}
 
 
 class KycService:
@@ -100,15 +266,15 @@ class KycService:
         self.credentials.sweep(now)
         self.orders.sweep(now)
 
+    def _run(self, endpoint: str, call: Call) -> None:
+        for step in PRECEDENCE[endpoint]:
+            step.run(self, call)
+
     # -- GET /api/oauth2/access_token (§2) ---------------------------------------------------
     def access_token(self, params: Mapping[str, str], record: CallRecord | None = None) -> dict[str, Any]:
-        record = record or CallRecord(ACCESS_TOKEN)
-        check_shape("access_token.request.json", dict(params))
-        app_id = record.app_id = self._known_app(app_id_of(params))
-        if not self.credentials.secret_matches(app_id, params["secret"]):
-            raise ApiError("WRONG_SECRET", f"the secret is not the secret of app {app_id}")
-        self.scenarios.choose(record)
-        token = self.credentials.issue_token(app_id)
+        call = Call(record or CallRecord(ACCESS_TOKEN), dict(params))
+        self._run(ACCESS_TOKEN, call)
+        token = self.credentials.issue_token(call.record.app_id)
         now = self.clock.now()
         return envelope.success(
             self.ids,
@@ -121,17 +287,9 @@ class KycService:
 
     # -- GET /api/oauth2/api_ticket (§3) -----------------------------------------------------
     def api_ticket(self, params: Mapping[str, str], record: CallRecord | None = None) -> dict[str, Any]:
-        record = record or CallRecord(API_TICKET)
-        check_shape("api_ticket.request.json", dict(params))
-        app_id = record.app_id = self._known_app(app_id_of(params))
-        token = self.credentials.live_token(params["access_token"])
-        if token is None or token.app_id != app_id:
-            raise ApiError(
-                "INVALID_TOKEN", f"access_token is unknown, expired or not issued to app {app_id}"
-            )
-        self.scenarios.choose(record)
-        kind = params["type"]
-        ticket = self.credentials.issue_ticket(token, kind, params.get("user_id"))
+        call = Call(record or CallRecord(API_TICKET), dict(params))
+        self._run(API_TICKET, call)
+        ticket = self.credentials.issue_ticket(call.token, call.request["type"], call.request.get("user_id"))
         now = self.clock.now()
         return envelope.success(
             self.ids,
@@ -148,34 +306,11 @@ class KycService:
 
     # -- POST /api/paas/idcardocrapp (§7) ----------------------------------------------------
     def ocr(self, body: Any, record: CallRecord | None = None) -> dict[str, Any]:
-        record = record or CallRecord(OCR)
-        self._check_signed_shape("idcardocrapp.request.json", body, OCR_FIELDS, record)
-        app_id = record.app_id = self._known_app(app_id_of(body))
-        order_no = record.order_no = body["orderNo"]
-        signer = self._verify(record, body, OCR_FIELDS)
-        self.scenarios.choose(record)
-        requested = CARD_TYPES.get(body.get("cardType", ""))
-        native = body.get("getNative") == "1"
-        data = decode_base64(body["idcardStr"], accept_data_url=self.settings.accept_data_url)
-        # Let go of the parsed body before the image is checked and stored: when the caller hands
-        # over its only reference (the HTTP layer does), a 20 MB idcardStr is freed here instead of
-        # staying alive beside the decoded image while it is hashed and written.
-        del body
-        image = open_image(data)
-        self.scenarios.choose_from_marker(record, image.marker)
-        recognition = self.recognizer.recognize(image, requested)
-        if requested is not None and recognition.side != requested:
-            recognition = Recognition(
-                side=recognition.side, code=CATALOGUE[_WRONG_SIDE[requested]].code
-            )
-        recognition = self.scenarios.recognition(record, recognition)
-        now = self.clock.now()
-        self.orders.record(app_id, order_no, recognition, image, now)
-        if recognition.code != "0":
-            raise ApiError(
-                OCR_FAILURES[recognition.code].name,
-                f"the {recognition.side} image was answered with {recognition.code}",
-            )
+        call = Call(record or CallRecord(OCR), body, OCR_FIELDS)
+        del body  # the call holds the body from here, and lets go of idcardStr once decoded
+        self._run(OCR, call)
+        app_id, order_no = call.record.app_id, call.record.order_no
+        recognition, now = call.recognition, call.now
         result = {
             **envelope.stamp(self.ids, now),
             "ocrId": self.ids.ocr_id(),
@@ -186,9 +321,9 @@ class KycService:
             "clarity": recognition.clarity,
             "retry": "1",
             "success": False,
-            "sign": result_sign(app_id, order_no, signer.ticket),
+            "sign": result_sign(app_id, order_no, call.sign_ticket),
         }
-        if native and recognition.side == PORTRAIT:
+        if call.request.get("getNative") == "1" and recognition.side == PORTRAIT:
             result["nativePlace"] = native_place(recognition.fields["idcard"]) or ""
         answer = envelope.success(self.ids, now, result=result)
         answer["bizSeqNo"] = result["bizSeqNo"]
@@ -196,20 +331,10 @@ class KycService:
 
     # -- GET /api/server/getOcrResult (§6) ---------------------------------------------------
     def ocr_result(self, params: Mapping[str, str], record: CallRecord | None = None) -> dict[str, Any]:
-        record = record or CallRecord(OCR_RESULT)
-        self._check_signed_shape("getOcrResult.request.json", dict(params), RESULT_FIELDS, record)
-        app_id = record.app_id = self._known_app(app_id_of(params))
-        order_no = record.order_no = params["order_no"]
-        self._verify(record, params, RESULT_FIELDS)
-        self.scenarios.choose(record)
-        now = self.clock.now()
-        sides = self.orders.lookup(app_id, order_no, now)
-        if not sides:
-            raise ApiError(
-                "ORDER_NOT_FOUND",
-                f"app {app_id} has no order {order_no} (never sent, or past its retention)",
-            )
-        result: dict[str, Any] = {"orderNo": order_no}
+        call = Call(record or CallRecord(OCR_RESULT), dict(params), RESULT_FIELDS)
+        self._run(OCR_RESULT, call)
+        params, sides, now = call.request, call.sides, call.now
+        result: dict[str, Any] = {"orderNo": call.record.order_no}
         with_files = params.get("get_file") == "1"
         for side, prefix in ((PORTRAIT, "front"), (EMBLEM, "back")):
             record = sides.get(side)
@@ -233,19 +358,15 @@ class KycService:
         return answer
 
     # -- shared steps ------------------------------------------------------------------------
-    def _known_app(self, app_id: str) -> str:
-        if not self.credentials.knows(app_id):
-            raise ApiError("UNKNOWN_APP", f"app {app_id} is not configured in this mock")
-        return app_id
-
     def verify_sign(
         self, app_id: str, given: str, *, order_no: str, nonce: str, version: str
-    ) -> SignCheck:
-        """The sign must be the SHA-1 of appId, orderNo, nonce, version and a live SIGN ticket of
-        the app (§1, §6). userId never takes part; a NONCE ticket never verifies."""
+    ) -> str:
+        """The live SIGN ticket of the app the sign was made with. The sign must be the SHA-1 of
+        appId, orderNo, nonce, version and that ticket (§1, §6). userId never takes part; a NONCE
+        ticket never verifies."""
         for ticket in self.credentials.live_sign_tickets(app_id):
             if signs_equal(request_sign(app_id, order_no, nonce, version, ticket), given):
-                return SignCheck(app_id, ticket)
+                return ticket
         for ticket, status in self.credentials.recent_tickets(app_id):
             if status != LIVE and signs_equal(
                 request_sign(app_id, order_no, nonce, version, ticket), given
@@ -253,20 +374,15 @@ class KycService:
                 raise ApiError("INVALID_TICKET", f"the sign was made with {TICKET_STATUSES[status]}")
         raise ApiError("SIGN_MISMATCH", mismatch_detail(app_id))
 
-    def _check_signed_shape(self, schema: str, request: Any, names: FieldNames, record: CallRecord) -> None:
-        try:
-            check_shape(schema, request)
-        except ApiError as error:
-            record.sign = {}
-            raise self.explainer.malformed(error, schema, request, names, record.sign) from None
-
-    def _verify(self, record: CallRecord, request: Mapping[str, Any], names: FieldNames) -> SignCheck:
+    def verify_request_sign(
+        self, record: CallRecord, request: Mapping[str, Any], names: FieldNames
+    ) -> str:
         """verify_sign, with a diagnosis on failure; the nonce is remembered either way, to
         recognise it when a later request signs with it again."""
         signed = names.read(app_key_of(request) or "appId", request)
         record.sign = {}
         try:
-            checked = self.verify_sign(
+            ticket = self.verify_sign(
                 signed.app_id, signed.sign, order_no=signed.order_no, nonce=signed.nonce,
                 version=signed.version,
             )
@@ -275,7 +391,7 @@ class KycService:
         finally:
             self.explainer.remember(signed)
         record.sign["verdict"] = "ok"
-        return checked
+        return ticket
 
     def _photos(self, prefix: str, image_file: str | None) -> dict[str, str]:
         data = self.orders.image(image_file) if image_file else None
@@ -285,4 +401,3 @@ class KycService:
         if prefix == "front":
             photos["headPhoto"] = ""
         return photos
-

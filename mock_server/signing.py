@@ -1,4 +1,4 @@
-"""The one signing function, shared by the mock, the reference client and the CLI (api-facts §1).
+"""The one signing function, shared by the mock, the reference client and the CLI (§1).
 
 Recipe: drop null values, sort the rest lexicographically, concatenate with no separator,
 SHA-1 over UTF-8, hex. The reference Java uppercases the hex; the vendor compares

@@ -1,4 +1,4 @@
-"""The 8-character warning masks of `warning` and `multiWarning` (api-facts §5c), in one place.
+"""The 8-character warning masks of `warning` and `multiWarning` (§5c), in one place.
 
 One '0'/'1' per warning, position 1 first. `multiWarning` (多重告警码) carries every warning of
 the image; `warning` carries only the first of them (lowest position). The vendor documents the

@@ -1,4 +1,4 @@
-"""The virtual clock: tokens, tickets and times follow it, in every worker (api-facts §2, §3, §6)."""
+"""The virtual clock: tokens, tickets and times follow it, in every worker (§2, §3, §6)."""
 
 from __future__ import annotations
 

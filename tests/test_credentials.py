@@ -1,4 +1,4 @@
-"""Access token and ticket lifecycles (api-facts §2, §3), driven by the injected clock."""
+"""Access token and ticket lifecycles (§2, §3), driven by the injected clock."""
 
 from __future__ import annotations
 

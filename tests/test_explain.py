@@ -15,6 +15,7 @@ from mock_server.app import create_app
 from mock_server.cli import main
 from mock_server.clock import ManualClock
 from mock_server.explain import SignedRequest, TicketCandidate, diagnose
+from mock_server.explain import diagnosis as pure_diagnosis
 from mock_server.settings import DEFAULT_APP_ID, DEFAULT_SECRET, Settings
 from mock_server.signing import request_sign, sign
 from tests.support import VERSION, Flow, card_image, new_order_no
@@ -227,7 +228,7 @@ def test_url_encoded_value():
 
 def test_every_diagnosis_is_covered_by_a_test_here():
     request = SignedRequest(**REQUEST, sign="0" * 40, user_id="u1", extras={"getNative": "1"})
-    produced = {m for m, _, _ in explain._attempts(request, ODD_TICKET, [("o1", "n1")], live=True)}
+    produced = {m for m, _, _ in pure_diagnosis._attempts(request, ODD_TICKET, [("o1", "n1")], live=True)}
     produced |= set(explain.TICKET_MISTAKES) | {explain.NO_LIVE_TICKET, explain.UNKNOWN}
     tested = set(LIVE_TICKET_MISTAKES) | {
         "user-id-signed", "sdk-recipe", "extra-field-signed", "stale-nonce", "reused-sign",

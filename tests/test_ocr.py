@@ -1,4 +1,4 @@
-"""POST /api/paas/idcardocrapp and GET /api/server/getOcrResult in-process (api-facts §6, §7)."""
+"""POST /api/paas/idcardocrapp and GET /api/server/getOcrResult in-process (§6, §7)."""
 
 from __future__ import annotations
 

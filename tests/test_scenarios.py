@@ -1,4 +1,4 @@
-"""Scenarios: every entry of the catalogue, applied, as the client sees it (api-facts §5, §8)."""
+"""Scenarios: every entry of the catalogue, applied, as the client sees it (§5, §8)."""
 
 from __future__ import annotations
 

@@ -1,4 +1,4 @@
-"""The five worked sign examples of the vendor documentation reproduce (api-facts §1, §4)."""
+"""The five worked sign examples of the vendor documentation reproduce (§1, §4)."""
 
 from __future__ import annotations
 

@@ -2,7 +2,7 @@
 
 A scenario is one of three kinds:
 
-- **ocr**: the call answers one of the vendor's OCR failure codes (api-facts §5a). The codes and
+- **ocr**: the call answers one of the vendor's OCR failure codes (§5a). The codes and
   messages come from `errors.OCR_FAILURES`; nothing is repeated here. On idcardocrapp the image's
   order records the code, so a later getOcrResult reports it as frontCode/backCode. 66660020 is
   getOcrResult's own answer (§6) and applies to that call only.

@@ -1,6 +1,6 @@
 """Why a sign does not verify: recompute the common client mistakes until one reproduces it.
 
-The vendor answers every wrong sign with a bare 400101 不合法的请求 (api-facts §5b). The mock
+The vendor answers every wrong sign with a bare 400101 不合法的请求 (§5b). The mock
 answers the same, and says why in the journal and in the `X-Mock-Sign-Diagnosis` header:
 the values it expected, in the order they are hashed (ticket masked), and the mistake found by
 recomputing what clients commonly get wrong around the documented recipe (§1: appId, orderNo,
@@ -15,8 +15,8 @@ text         whitespace around a value, a URL-encoded value;
 hash         SHA-256, MD5, an HMAC keyed with the ticket;
 replay       the nonce of an earlier request, or the whole sign of an earlier request.
 
-`diagnose` is pure (the CLI's `sign explain` uses it as is); `SignExplainer` feeds it the app's
-tickets and recent nonces from the store.
+This module is pure (the CLI's `sign explain` uses it as is); `explainer.SignExplainer` feeds it
+the app's tickets and recent nonces from the store.
 """
 
 from __future__ import annotations
@@ -24,19 +24,19 @@ from __future__ import annotations
 import hashlib
 import hmac
 import json
-import re
-from collections.abc import Callable, Iterator, Mapping, Sequence
+from collections.abc import Iterator, Mapping, Sequence
 from dataclasses import dataclass, field
 from typing import Any
 from urllib.parse import quote, quote_plus
 
-from mock_server import masking, schemas
-from mock_server.credentials import LIVE, Credentials
-from mock_server.errors import ApiError
+from mock_server import masking
 from mock_server.signing import sign as documented_sign
-from mock_server.store import Store
 
 DIAGNOSIS_HEADER = "X-Mock-Sign-Diagnosis"
+
+# What a ticket is to a server-side sign of its app: LIVE verifies, every status in
+# TICKET_MISTAKES does not (`Credentials.recent_tickets` answers these statuses).
+LIVE = "live"
 
 # Why a ticket that reproduces the sign is the wrong one.
 TICKET_MISTAKES = {
@@ -60,7 +60,6 @@ _OTHER_VERSIONS = ("1.0.0", "1.0", "1", "1.0.1", "2.0.0", "v1.0.0", "V1.0.0")
 # A field longer than this (an image) is only tried with the app's live tickets: hashing it is
 # the one costly recomputation.
 _LONG_FIELD = 4096
-_HEX = re.compile(r"^[0-9A-Fa-f]+$")
 
 
 @dataclass(frozen=True)
@@ -256,141 +255,3 @@ def diagnose(
     return Diagnosis((UNKNOWN,), "no common mistake reproduces this sign; check that the ticket is "
                      "this app's current SIGN ticket from this mock and that the signed appId, "
                      "orderNo, nonce and version are the values sent", expected)
-
-
-# -- the service's side ----------------------------------------------------------------------
-
-
-@dataclass(frozen=True)
-class FieldNames:
-    """Where a signed call keeps its values (idcardocrapp's body, getOcrResult's query)."""
-
-    order_no: str
-    user_id: str | None
-    extras: tuple[str, ...]
-
-    def read(self, app_key: str, request: Mapping[str, Any]) -> SignedRequest:
-        def text(key: str | None) -> str | None:
-            value = request.get(key) if key else None
-            return value if isinstance(value, str) else None
-
-        return SignedRequest(
-            app_id=request[app_key], order_no=request[self.order_no], nonce=request["nonce"],
-            version=request["version"], sign=request["sign"], user_id=text(self.user_id),
-            extras={k: v for k in self.extras if (v := text(k)) is not None},
-            keys=(app_key, self.order_no, "nonce", "version"),
-        )
-
-
-OCR_FIELDS = FieldNames("orderNo", "userId", ("cardType", "getNative", "idcardStr"))
-RESULT_FIELDS = FieldNames("order_no", None, ("get_file", "get_native"))
-
-_VERDICTS = {"SIGN_MISMATCH": "mismatch", "INVALID_TICKET": "invalid-ticket"}
-
-
-def mismatch_detail(app_id: str) -> str:
-    return ("sign is not SHA-1 of the sorted appId, orderNo, nonce, version and a live SIGN ticket "
-            f"of app {app_id}")
-
-
-class SignDiagnosisError(ApiError):
-    """The vendor's answer to a bad sign, with the mock's diagnosis attached: the whole account
-    (`detail`, `diagnosis.header()`) for loopback callers and admin-token holders, the name of the
-    mistake only (`public_detail`, `public_header`) for anyone else."""
-
-    def __init__(self, error: ApiError, diagnosis: Diagnosis, app_id: str) -> None:
-        super().__init__(error.name, f"{error.detail}; likely mistake: {diagnosis.explanation}")
-        self.diagnosis = diagnosis
-        told = error.detail
-        if error.name == "INVALID_TICKET" and OTHER_APP_TICKET in diagnosis.mistakes:
-            told = mismatch_detail(app_id)
-        self.public_detail = f"{told}; likely mistake: {diagnosis.public_label()}"
-        self.public_header = masking.ascii_header(diagnosis.public_label())
-
-
-class SignExplainer:
-    """Diagnoses a failed sign with the app's tickets and recent nonces from the store, and keeps
-    the recent nonces (a bounded few per app) to recognise a stale one."""
-
-    RECENT_NONCES = 16
-
-    def __init__(
-        self, store: Store, credentials: Credentials,
-        app_key: Callable[[Mapping[str, Any]], str | None],
-    ) -> None:
-        self._store = store
-        self._credentials = credentials
-        self._app_key = app_key
-
-    def tickets(self, app_id: str) -> list[TicketCandidate]:
-        return [TicketCandidate(value, status)
-                for value, status in self._credentials.recent_tickets(app_id)]
-
-    def previous(self, app_id: str) -> list[tuple[str, str]]:
-        rows = self._store.query(
-            "SELECT order_no, nonce FROM recent_nonces WHERE app_id = ? ORDER BY id DESC LIMIT ?",
-            (app_id, self.RECENT_NONCES),
-        )
-        return [(r["order_no"], r["nonce"]) for r in rows]
-
-    def remember(self, request: SignedRequest) -> None:
-        """Keep the nonce (in the current write: the request's batch), and only the newest few."""
-        app_id, order_no, nonce, keep = request.app_id, request.order_no, request.nonce, self.RECENT_NONCES
-
-        def write(conn) -> None:
-            conn.execute(
-                "INSERT INTO recent_nonces (app_id, order_no, nonce) VALUES (?, ?, ?)",
-                (app_id, order_no, nonce),
-            )
-            conn.execute(
-                "DELETE FROM recent_nonces WHERE app_id = ? AND id <= (SELECT id FROM recent_nonces "
-                "WHERE app_id = ? ORDER BY id DESC LIMIT 1 OFFSET ?)",
-                (app_id, app_id, keep),
-            )
-
-        self._store.write(write)
-
-    def diagnose(self, request: SignedRequest) -> Diagnosis:
-        return diagnose(request, self.tickets(request.app_id), self.previous(request.app_id))
-
-    def explained(self, error: ApiError, request: SignedRequest, verdicts: dict[str, Any]) -> ApiError:
-        """`error` (a failed verify_sign) with its diagnosis; `verdicts` receives the journal's
-        account of the sign."""
-        verdict = _VERDICTS.get(error.name)
-        if verdict is None:
-            return error
-        diagnosis = self.diagnose(request)
-        verdicts.update(verdict=verdict, **diagnosis.as_json())
-        return SignDiagnosisError(error, diagnosis, request.app_id)
-
-    def malformed(
-        self, error: ApiError, schema: str, request: Any, names: FieldNames, verdicts: dict[str, Any]
-    ) -> ApiError:
-        """A shape failure caused by the sign alone (a SHA-256 or MD5 hex string where 40 hex
-        characters belong) is diagnosed like a mismatch; any other shape failure is left as is."""
-        if not isinstance(request, Mapping):
-            return error
-        given = request.get("sign")
-        if not (isinstance(given, str) and _HEX.match(given) and len(given) in (32, 64)):
-            return error
-        if schemas.first_error(schema, {**request, "sign": "0" * 40}) is not None:
-            return error
-        app_key = self._app_key(request)
-        if app_key is None or not self._credentials.knows(request[app_key]):
-            return error
-        signed = names.read(app_key, request)
-        diagnosis = self.diagnose(signed)
-        verdicts.update(verdict="malformed", **diagnosis.as_json())
-        return SignDiagnosisError(error, diagnosis, signed.app_id)
-
-
-def report(request: SignedRequest, diagnosis: Diagnosis, expected_sign: str | None) -> str:
-    """What `idcard-mock sign explain` prints."""
-    lines = [
-        f"sign given     {request.sign}",
-        f"sign expected  {expected_sign or '(no live SIGN ticket)'}",
-        "values hashed  " + " ".join(diagnosis.expected) + "  (sorted, concatenated, SHA-1)",
-        f"diagnosis      {'+'.join(diagnosis.mistakes) or 'correct'}",
-        f"               {diagnosis.explanation}",
-    ]
-    return "\n".join(lines)
