@@ -28,3 +28,12 @@ class Backend:
         # By default system time plus the offset `POST /_mock/clock/advance` keeps in the store.
         clock = clock or StoreClock(store)
         return cls(settings, clock, ids, store, KycService(settings, store, clock, ids))
+
+    def reset(self) -> None:
+        """Every token, ticket, order, image, journal entry and scenario (queued or in effect)
+        goes; the apps stay and a movable clock is back at its start."""
+        self.store.reset_state()
+        self.service.scenarios.current.clear()
+        clock_reset = getattr(self.clock, "reset", None)
+        if callable(clock_reset):
+            clock_reset()

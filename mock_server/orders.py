@@ -94,6 +94,22 @@ class Orders:
             for r in rows
         }
 
+    def recorded(self, now: float) -> list[tuple[str, str, SideRecord]]:
+        """Every (app_id, order_no, recognition) still within its retention at `now`, oldest
+        first."""
+        rows = self._store.query(
+            "SELECT app_id, order_no, side, code, fields, warning, multi_warning, clarity, "
+            "image_file, operate_time FROM recognitions WHERE operate_time > ? ORDER BY id",
+            (now - self.order_ttl,),
+        )
+        return [
+            (r["app_id"], r["order_no"], SideRecord(
+                r["side"], r["code"], json.loads(r["fields"]), r["warning"],
+                r["multi_warning"], r["clarity"], r["image_file"], r["operate_time"],
+            ))
+            for r in rows
+        ]
+
     def image(self, name: str) -> bytes | None:
         return self._store.images.get(name)
 

@@ -1,11 +1,12 @@
-"""The /_mock/ admin surface: who may use it, reset, health, the scenario queue."""
+"""The /_mock/ admin surface: who may use it, reset, health, the scenario queue, the scenario in
+effect, the orders."""
 
 from __future__ import annotations
 
 import pytest
 from click.testing import CliRunner
 
-from mock_server import server
+from mock_server import limits, server
 from mock_server.app import create_app
 from mock_server.cli import main
 from mock_server.clock import ManualClock
@@ -17,7 +18,9 @@ ADMIN_CALLS = [
     ("get", "/_mock/scenarios/next"), ("post", "/_mock/scenarios/next"),
     ("delete", "/_mock/scenarios/next"), ("get", "/_mock/clock"),
     ("post", "/_mock/clock/advance?seconds=1"), ("get", "/_mock/requests"),
-    ("delete", "/_mock/requests"),
+    ("delete", "/_mock/requests"), ("get", "/_mock/scenarios/current"),
+    ("post", "/_mock/scenarios/current"), ("delete", "/_mock/scenarios/current"),
+    ("get", "/_mock/orders"),
 ]
 REMOTE = {"REMOTE_ADDR": "192.0.2.10"}  # TEST-NET-1: an address that is not this machine's
 TOKEN = "s3cr3t-admin-token"
@@ -102,9 +105,12 @@ def test_reset_forgets_state_and_keeps_apps(flow: Flow):
     token = flow.get_token()
     flow.ocr(card_image(1), order_no)
     flow.http.post("/_mock/scenarios/next", json={"name": "http-503"})
+    flow.http.post("/_mock/scenarios/current", json={"name": "http-502"})
     assert flow.http.post("/_mock/reset").get_json() == {"reset": True, "apps": [DEFAULT_APP_ID]}
     assert flow.http.get("/_mock/requests").get_json()["requests"] == []
     assert flow.http.get("/_mock/scenarios/next").get_json()["queue"] == []
+    assert flow.http.get("/_mock/scenarios/current").get_json()["current"] == []
+    assert flow.http.get("/_mock/orders").get_json()["orders"] == []
     answer = flow.get("/api/oauth2/api_ticket", {"appId": flow.app_id, "access_token": token,
                                                  "type": "SIGN", "version": "1.0.0"})[1]
     assert answer["code"] == "400101"  # the token is gone
@@ -149,3 +155,61 @@ def test_a_deeply_nested_admin_body_is_a_clear_400(flow: Flow, path):
                               content_type="application/json")
     assert response.status_code == 400
     assert response.headers["X-Mock-Detail"] == "the JSON body is nested too deeply"
+
+
+def test_the_scenario_in_effect_plays_until_it_is_ended(flow: Flow):
+    flow.get_ticket()
+    pushed = flow.http.post("/_mock/scenarios/current", json={"name": "ocr-card-expired"})
+    assert pushed.status_code == 201
+    assert pushed.get_json()["current"] == [{"name": "ocr-card-expired", "params": {}}]
+    for _ in range(2):
+        status, body, response = flow.ocr(card_image(5))
+        assert body["code"] == "66661003"
+        assert response.headers["X-Mock-Scenario-Applied"] == "ocr-card-expired; source=current"
+    # It does not apply to the token call, which is answered as usual.
+    assert flow.get_token()
+    # An inner one wins until it is ended; the header a call carries wins over both.
+    flow.http.post("/_mock/scenarios/current", json={"name": "latency", "params": {"ms": 0}})
+    assert flow.ocr(card_image(5))[1]["code"] == "0"
+    body = flow.post("/api/paas/idcardocrapp", flow.ocr_body(card_image(5)),
+                     headers={"X-Mock-Scenario": "ocr-bad-dates"})[1]
+    assert body["code"] == "66661004"
+    assert flow.http.delete("/_mock/scenarios/current").get_json()["current"] == [
+        {"name": "ocr-card-expired", "params": {}}]
+    assert flow.ocr(card_image(5))[1]["code"] == "66661003"
+    assert flow.http.delete("/_mock/scenarios/current").get_json()["current"] == []
+    assert flow.ocr(card_image(5))[1]["code"] == "0"
+    sources = [e["scenario_source"] for e in flow.http.get("/_mock/requests").get_json()["requests"]
+               if e["endpoint"] == "idcardocrapp"]
+    assert sources == [None, "current", "header", "current", "current", "current"]
+
+
+@pytest.mark.parametrize(("body", "message"), [
+    ({"name": "nope"}, "unknown scenario"),
+    ({}, "name is required"),
+    ({"name": "latency", "params": {"ms": -1}}, "between"),
+    ({"name": "latency", "params": "ms=1"}, "params must be an object"),
+])
+def test_the_scenario_in_effect_refuses_what_it_cannot_honour(flow: Flow, body, message):
+    response = flow.http.post("/_mock/scenarios/current", json=body)
+    assert response.status_code == 400 and message in response.get_json()["error"]
+    assert flow.http.get("/_mock/scenarios/current").get_json()["current"] == []
+
+
+def test_orders_lists_what_each_order_recorded(flow: Flow, clock: ManualClock):
+    order_no = new_order_no()
+    portrait = flow.ocr(card_image(7, side="portrait"), order_no)[1]["result"]
+    flow.http.post("/_mock/scenarios/next", json={"name": "warning-photocopy"})
+    flow.ocr(card_image(8, side="emblem"), order_no)
+    flow.ocr(card_image(9), "another")
+    orders = flow.http.get("/_mock/orders").get_json()["orders"]
+    assert [(o["appId"], o["orderNo"]) for o in orders] == [
+        (DEFAULT_APP_ID, order_no), (DEFAULT_APP_ID, "another")]
+    sides = orders[0]["sides"]
+    assert sides["portrait"]["fields"]["idcard"] == portrait["idcard"]
+    assert sides["portrait"]["code"] == "0" and sides["portrait"]["warning"] == "00000000"
+    assert sides["emblem"]["warning"] == "01000000"
+    assert sides["emblem"]["fields"]["authority"]
+    # Orders past their retention are not listed (getOcrResult no longer finds them either).
+    clock.advance(limits.ORDER_TTL + 1)
+    assert flow.http.get("/_mock/orders").get_json()["orders"] == []

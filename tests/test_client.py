@@ -31,8 +31,8 @@ from mock_server.client import (
     check_envelope,
     mask_idcard,
 )
-from mock_server.pytest_plugin import IdcardMock
 from mock_server.settings import DEFAULT_APP_ID, DEFAULT_SECRET
+from mock_server.testing import IdcardMock
 
 
 def card(side: str) -> bytes:

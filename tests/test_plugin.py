@@ -147,3 +147,154 @@ def test_a_500_the_test_asked_for_is_not_a_server_error() -> None:
         assert server.server_errors == []
     finally:
         server.stop()
+
+
+# -- configuration and scope ----------------------------------------------------------------------
+
+def _hand_pack(pytester: pytest.Pytester, folder: str) -> None:
+    from tests.support import card_image
+
+    target = pytester.path / folder
+    target.mkdir(parents=True)
+    (target / "front.jpg").write_bytes(card_image(41))
+    result = {"name": "王小明", "sex": "男", "nation": "汉", "birth": "19900307",
+              "address": "北京市东城区东华门街道1号", "idcard": "110101199003070014",
+              "warning": "00000000", "multiWarning": "00000000", "clarity": "70", "retry": "1",
+              "success": False}
+    (target / "manifest.json").write_text(json.dumps({"version": 1, "entries": [
+        {"id": "mine", "image": "front.jpg", "side": "portrait", "code": "0", "result": result},
+    ]}), encoding="utf-8")
+
+
+def test_ini_options_and_the_marker_configure_both_fixtures(pytester: pytest.Pytester) -> None:
+    _hand_pack(pytester, "packs/ini")
+    _hand_pack(pytester, "packs/marked")
+    pytester.makeini(
+        """
+        [pytest]
+        idcard_mock_apps =
+            IDAX0001:{secret}
+            IDAX0002:{secret}
+        idcard_mock_fixtures = packs/ini
+        idcard_mock_default_fixtures = false
+        idcard_mock_hosts = kyc-gateway.example.internal
+        """.format(secret="s" * 64)
+    )
+    pytester.makepyfile(
+        """
+        import pytest
+        import requests
+
+        SECRET = "s" * 64
+
+        @pytest.fixture(params=["idcard_mock", "idcard_mock_kyc"])
+        def kyc(request):
+            return request.getfixturevalue(request.param)
+
+        def test_ini(kyc):
+            assert (kyc.app_id, kyc.secret) == ("IDAX0001", SECRET)
+            assert set(kyc.apps) == {"IDAX0001", "IDAX0002"}
+            assert [e.image.parent.name for e in kyc.fixtures] == ["ini"]
+            assert kyc.settings.strict is True
+
+        @pytest.mark.idcard_mock(apps={"IDAM0001": "m" * 64}, fixtures=["packs/marked"],
+                                 strict=False)
+        def test_marker_wins(kyc):
+            assert kyc.app_id == "IDAM0001"
+            assert [e.image.parent.name for e in kyc.fixtures] == ["marked"]
+            assert kyc.settings.strict is False
+
+        def test_hosts_from_ini(idcard_mock_kyc):
+            assert "kyc-gateway.example.internal" in idcard_mock_kyc.hosts
+            answer = requests.get("https://kyc-gateway.example.internal/api/oauth2/access_token",
+                                  params={"appId": "IDAX0002", "secret": SECRET,
+                                          "grant_type": "client_credential", "version": "1.0.0"})
+            assert answer.json()["code"] == "0"
+
+        @pytest.mark.idcard_mock("packs/marked")
+        def test_positional_marker(idcard_mock_kyc):
+            pass
+
+        @pytest.mark.idcard_mock(fixture=["packs/marked"])
+        def test_misspelt_marker(idcard_mock):
+            pass
+        """
+    )
+    result = pytester.runpytest_inprocess("-p", "no:cacheprovider")
+    result.assert_outcomes(passed=5, errors=2)
+    result.stdout.fnmatch_lines([
+        "*@pytest.mark.idcard_mock takes keywords only*",
+        "*@pytest.mark.idcard_mock: unknown option fixture; options are apps, fixtures, *",
+    ])
+
+
+def test_a_session_scoped_served_mock_is_reset_before_each_test(pytester: pytest.Pytester) -> None:
+    pytester.makeini("[pytest]\nidcard_mock_scope = session\n")
+    pytester.makepyfile(
+        """
+        import pytest
+
+        SEEN = []
+
+        def test_first(idcard_mock):
+            idcard_mock.client.ocr(idcard_mock.fixture("portrait").read(), order_no="kept1")
+            idcard_mock.queue("http-503", count=5)
+            idcard_mock.advance_clock(3600)
+            SEEN.append((idcard_mock.base_url, idcard_mock.now))
+
+        def test_second_shares_the_server_not_its_state(idcard_mock):
+            base_url, moved = SEEN[0]
+            assert idcard_mock.base_url == base_url
+            assert idcard_mock.orders == [] and idcard_mock.requests == []
+            assert idcard_mock.now < moved
+            assert idcard_mock.client.ocr(idcard_mock.fixture("portrait").read()).idcard
+
+        @pytest.mark.idcard_mock(apps={"IDAM0001": "m" * 64})
+        def test_a_marker_gets_a_server_of_its_own(idcard_mock):
+            assert idcard_mock.base_url != SEEN[0][0]
+            assert idcard_mock.client.ocr(idcard_mock.fixture("portrait").read()).idcard
+        """
+    )
+    pytester.runpytest_inprocess("-p", "no:cacheprovider").assert_outcomes(passed=3)
+
+
+def test_an_unknown_scope_is_a_usage_error(pytester: pytest.Pytester) -> None:
+    pytester.makeini("[pytest]\nidcard_mock_scope = module\n")
+    pytester.makepyfile("def test_it(idcard_mock):\n    pass\n")
+    result = pytester.runpytest_inprocess("-p", "no:cacheprovider")
+    result.stdout.fnmatch_lines(["*idcard_mock_scope must be one of function, session*"])
+    assert result.ret != 0
+
+
+def test_mock_kyc_on_async_tests(pytester: pytest.Pytester) -> None:
+    pytester.makepyfile(
+        """
+        import httpx
+        import pytest
+        from mock_server.testing import mock_kyc
+
+        kyc = mock_kyc()
+
+        @pytest.mark.anyio
+        @kyc
+        async def test_async_decorated():
+            async with httpx.AsyncClient() as client:
+                answer = await client.get(
+                    "https://kyc1.qcloud.com/api/oauth2/access_token",
+                    params={"appId": kyc.app_id, "secret": kyc.secret,
+                            "grant_type": "client_credential", "version": "1.0.0"})
+            assert answer.json()["code"] == "0"
+            kyc.assert_called("access_token", times=1)
+
+        @pytest.mark.anyio
+        async def test_async_with_the_fixture(idcard_mock_kyc):
+            with idcard_mock_kyc.scenario("http-503"):
+                async with httpx.AsyncClient() as client:
+                    answer = await client.get(
+                        "https://kyc.qcloud.com/api/oauth2/access_token",
+                        params={"appId": idcard_mock_kyc.app_id, "secret": idcard_mock_kyc.secret,
+                                "grant_type": "client_credential", "version": "1.0.0"})
+            assert answer.status_code == 503
+        """
+    )
+    pytester.runpytest_inprocess("-p", "no:cacheprovider").assert_outcomes(passed=2)

@@ -1,4 +1,5 @@
-"""The README's curl walkthrough runs, as written, against `idcard-mock serve`."""
+"""The documentation's examples run as written: the README's curl walkthrough and its three ways
+of using the mock in tests, and every Python block of docs/testing.md."""
 
 from __future__ import annotations
 
@@ -10,10 +11,14 @@ import sys
 from pathlib import Path
 
 import pytest
+import requests  # noqa: F401  (imported here so pytester's in-process runs share one copy)
 
 from mock_server.served import ServedMock
 
+pytest_plugins = ["pytester"]
+
 ROOT = Path(__file__).resolve().parents[1]
+EXAMPLE = re.compile(r"<!-- example:(\w+) -->\n```python\n(.*?)```", re.S)
 
 
 def walkthrough() -> str:
@@ -42,3 +47,32 @@ def test_walkthrough_runs_against_the_mock(served, tmp_path):
     assert portrait["code"] == emblem["code"] == "0"
     assert portrait["result"]["nativePlace"] and emblem["result"]["validDate"]
     assert lines[-1] == "0"  # getOcrResult's backCode: both sides stored under the order
+
+
+def readme_examples() -> dict[str, str]:
+    return dict(EXAMPLE.findall((ROOT / "README.md").read_text(encoding="utf-8")))
+
+
+def test_the_readme_shows_the_three_ways():
+    assert list(readme_examples()) == ["served", "fixture", "mock_kyc"]
+
+
+def test_the_served_mock_example_runs(pytester: pytest.Pytester, served, monkeypatch):
+    monkeypatch.setenv("IDCARD_MOCK_URL", served.base)
+    pytester.makepyfile(test_example=readme_examples()["served"])
+    pytester.runpytest_inprocess("-p", "no:cacheprovider").assert_outcomes(passed=1)
+
+
+@pytest.mark.parametrize("name", ["fixture", "mock_kyc"])
+def test_the_in_process_examples_run(pytester: pytest.Pytester, name: str):
+    pytester.makepyfile(test_example=readme_examples()[name])
+    pytester.runpytest_inprocess("-p", "no:cacheprovider").assert_outcomes(passed=1)
+
+
+def test_the_testing_guide_runs(pytester: pytest.Pytester):
+    text = (ROOT / "docs" / "testing.md").read_text(encoding="utf-8")
+    blocks = re.findall(r"```python\n(.*?)```", text, re.S)
+    assert len(blocks) == 3
+    pytester.makepyfile(**{f"test_guide_{i}": block for i, block in enumerate(blocks)})
+    # Two in the first block, one in the second, the third's one test on both fixtures.
+    pytester.runpytest_inprocess("-p", "no:cacheprovider").assert_outcomes(passed=5)

@@ -20,7 +20,8 @@ from mock_server.api import trust
 from mock_server.api.respond import backend, mock_response
 from mock_server.clock import ClockRangeError, beijing
 from mock_server.journal import LIMIT, Journal
-from mock_server.scenarios import CATALOGUE_SCENARIOS, ScenarioError, select
+from mock_server.order_listing import listing
+from mock_server.scenarios import CATALOGUE_SCENARIOS, CURRENT, ScenarioError, select
 
 blueprint = Blueprint("admin", __name__, url_prefix="/_mock")
 
@@ -77,13 +78,10 @@ def health() -> Response:
 
 @blueprint.post("/reset")
 def reset() -> Response:
-    """Every token, ticket, order, image, journal entry and queued scenario goes; the apps stay
-    and the virtual clock is back at system time."""
+    """Every token, ticket, order, image, journal entry and scenario (queued or in effect) goes;
+    the apps stay and the virtual clock is back at system time."""
     b = backend()
-    b.store.reset_state()
-    clock_reset = getattr(b.clock, "reset", None)
-    if callable(clock_reset):
-        clock_reset()
+    b.reset()
     return mock_response({"reset": True, "apps": sorted(b.settings.apps)})
 
 
@@ -136,6 +134,40 @@ def queue_next() -> Response:
 def clear_queue() -> Response:
     backend().service.scenarios.queue.clear()
     return _queue_answer()
+
+
+def _current_answer(status: int = 200) -> Response:
+    return mock_response({"current": backend().service.scenarios.current.stack()}, status)
+
+
+@blueprint.get("/scenarios/current")
+def current() -> Response:
+    """The scenarios in effect, outermost first; the last one plays."""
+    return _current_answer()
+
+
+@blueprint.post("/scenarios/current")
+def push_current() -> Response:
+    """`{"name": NAME, "params": {...}}`: every call it applies to plays it until it is ended, as
+    if the call carried the X-Mock-Scenario header."""
+    args = _arguments()
+    name, params = args.get("name"), args.get("params") or {}
+    if not isinstance(name, str) or not name:
+        return _error("name is required", scenarios=sorted(CATALOGUE_SCENARIOS))
+    if not isinstance(params, dict):
+        return _error("params must be an object")
+    try:
+        backend().service.scenarios.current.push(select(name, params, CURRENT))
+    except ScenarioError as error:
+        return mock_response(error.as_json(), 400)
+    return _current_answer(201)
+
+
+@blueprint.delete("/scenarios/current")
+def pop_current() -> Response:
+    """End the innermost scenario in effect."""
+    backend().service.scenarios.current.pop()
+    return _current_answer()
 
 
 # -- the virtual clock ---------------------------------------------------------------------
@@ -193,3 +225,13 @@ def requests_journal() -> Response:
 def clear_journal() -> Response:
     Journal(backend().store).clear()
     return mock_response({"requests": []})
+
+
+# -- orders --------------------------------------------------------------------------------
+
+
+@blueprint.get("/orders")
+def orders() -> Response:
+    """What each order still kept recorded, per side (`order_listing.py`)."""
+    b = backend()
+    return mock_response({"orders": listing(b.service.orders, b.clock.now())})

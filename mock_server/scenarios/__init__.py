@@ -15,15 +15,16 @@ A scenario is one of three kinds:
   or the order recorded although the client never saw the answer.
 
 Selection, in order of precedence (the first that names a scenario applicable to the call wins):
-the `X-Mock-Scenario` request header, then the queue (`POST /_mock/scenarios/next`, shared by
+the `X-Mock-Scenario` request header, then the scenario in effect (`POST /_mock/scenarios/current`,
+`with kyc.scenario(NAME):`, until it is ended), then the queue (`POST /_mock/scenarios/next`, shared by
 all workers through the store), then the `scenario` key of the image's idcard-mock marker. A
 scenario applies after authentication, so a bad sign, secret or token is answered as such.
 A scenario that does not apply to a call (an OCR code on access_token) is ignored by that call
 and a queued one waits for a call it applies to.
 
 The package, one job per module: `catalogue` (the scenarios as data), `selection` (a scenario
-chosen for a call), `record` (the per-call record), `queue` (the queue in the store), `desk`
-(choosing after authentication).
+chosen for a call), `record` (the per-call record), `queue` (the queue in the store), `current`
+(the scenario in effect), `desk` (choosing after authentication).
 """
 
 from mock_server.scenarios.catalogue import (
@@ -51,13 +52,15 @@ from mock_server.scenarios.catalogue import (
     lookup,
     markdown_table,
 )
+from mock_server.scenarios.current import CURRENT, CurrentScenario
 from mock_server.scenarios.desk import ScenarioDesk
 from mock_server.scenarios.queue import ScenarioQueue
 from mock_server.scenarios.record import CallRecord
 from mock_server.scenarios.selection import Selection, TransportFault, parse_header, select
 
 __all__ = [
-    "ACCESS_TOKEN", "API_TICKET", "APPLIED_HEADER", "CATALOGUE_SCENARIOS", "EMPTY_BODY",
+    "ACCESS_TOKEN", "API_TICKET", "APPLIED_HEADER", "CATALOGUE_SCENARIOS", "CURRENT",
+    "CurrentScenario", "EMPTY_BODY",
     "ENDPOINTS", "FAULT_KIND", "HEADER", "HTTP_ERROR", "LATENCY", "LOW_CLARITY", "MALFORMED_JSON",
     "OCR", "OCR_KIND", "OCR_RESULT", "RESET", "STALL", "WARNING_KIND", "CallRecord", "Param",
     "Scenario", "ScenarioDesk", "ScenarioError", "ScenarioQueue", "Selection", "TransportFault",

@@ -9,6 +9,7 @@ from typing import Any
 from mock_server.errors import ApiError
 from mock_server.recognizer import Recognition
 from mock_server.scenarios.catalogue import FAULT_KIND, OCR, OCR_KIND, WARNING_KIND, ScenarioError
+from mock_server.scenarios.current import CurrentScenario
 from mock_server.scenarios.queue import ScenarioQueue
 from mock_server.scenarios.record import CallRecord
 from mock_server.scenarios.selection import Selection, TransportFault, select
@@ -20,11 +21,13 @@ class ScenarioDesk:
 
     def __init__(self, store: Store) -> None:
         self.queue = ScenarioQueue(store)
+        self.current = CurrentScenario(store)
 
     def choose(self, record: CallRecord) -> None:
-        """After authentication: the header's scenario if it applies to this call, else the
-        queue's. Raises what pre-empts the call (a fault, or a code the call answers outright)."""
-        requested = record.requested
+        """After authentication: the header's scenario (or else the one in effect) if it applies
+        to this call, else the queue's. Raises what pre-empts the call (a fault, or a code the call
+        answers outright)."""
+        requested = record.requested or self.current.get()
         if requested is not None and record.endpoint not in requested.scenario.endpoints:
             record.notes.append(f"scenario {requested.name} does not apply to {record.endpoint}")
             requested = None
