@@ -40,6 +40,10 @@ def validator(name: str) -> Draft202012Validator:
     return Draft202012Validator(documents[name], registry=registry)
 
 
+# Strings longer than this go to the reference validator only (it reads them in place).
+_COPY_LIMIT = 1 << 20
+
+
 @cache
 def _compiled(name: str) -> jsonschema_rs.Validator:
     """The same schema compiled by jsonschema-rs: a yes/no answer in a few microseconds."""
@@ -58,12 +62,18 @@ def first_error(name: str, instance: Any) -> ValidationError | None:
     the reference (its regular expressions are ECMA-262's, whose `$` does not match before a
     final line break), never laxer: tests/test_schemas.py holds the two to that.
     """
-    try:
-        if _compiled(name).is_valid(instance):
-            return None
-    except Exception:  # a value it cannot take (a lone surrogate): the reference decides
-        pass
+    if not _large(instance):  # handing a 20 MB image to the compiled validator would copy it
+        try:
+            if _compiled(name).is_valid(instance):
+                return None
+        except Exception:  # a value it cannot take (a lone surrogate): the reference decides
+            pass
     return best_match(validator(name).iter_errors(instance))
+
+
+def _large(instance: Any) -> bool:
+    return isinstance(instance, dict) and any(
+        isinstance(v, str) and len(v) > _COPY_LIMIT for v in instance.values())
 
 
 def describe(error: ValidationError, whole: str = "request") -> str:
