@@ -25,6 +25,7 @@ fuzz: $(STAMP)
 
 bench: $(STAMP)
 	$(BIN)/python bench/bench_server.py
+	$(BIN)/python bench/bench_serving_models.py
 	$(BIN)/python bench/bench_fixtures.py
 	$(BIN)/python bench/bench_contract.py
 

@@ -8,7 +8,9 @@
   the mock's own work (signs, tokens, recognition, records, journal) and its server.
 
 Run it with `python bench/bare_app.py {bare|floor} --workers W`: gunicorn on 127.0.0.1, port 0
-(it prints the port it bound), 2 sync workers by default, as the yardstick is defined.
+(it prints the port it bound), 2 sync workers by default, as the yardstick is defined;
+`--worker-class` and `--threads` serve it with another gunicorn worker model
+(bench/bench_serving_models.py).
 """
 
 from __future__ import annotations
@@ -83,16 +85,19 @@ def create_floor_app(folder: str) -> Flask:
     return app
 
 
-class SyncServer(BaseApplication):
-    def __init__(self, app: Flask, workers: int) -> None:
+class GunicornServer(BaseApplication):
+    def __init__(self, app: Flask, workers: int, worker_class: str = "sync", threads: int = 1) -> None:
         self._app = app
         self._workers = workers
+        self._worker_class = worker_class
+        self._threads = threads
         super().__init__()
 
     def load_config(self) -> None:
         self.cfg.set("bind", "127.0.0.1:0")
         self.cfg.set("workers", self._workers)
-        self.cfg.set("worker_class", "sync")
+        self.cfg.set("worker_class", self._worker_class)
+        self.cfg.set("threads", self._threads)
         self.cfg.set("timeout", 120)
 
     def load(self) -> Flask:
@@ -105,10 +110,12 @@ def main() -> None:
     parser.add_argument("app", choices=("bare", "floor"))
     parser.add_argument("--workers", type=int, default=2)
     parser.add_argument("--folder", help="where the floor app writes images (default: a new temp dir)")
+    parser.add_argument("--worker-class", default="sync", help="gunicorn worker class (the yardstick: sync)")
+    parser.add_argument("--threads", type=int, default=1, help="threads per worker (gthread)")
     args = parser.parse_args()
     app = create_bare_app() if args.app == "bare" else create_floor_app(
         args.folder or tempfile.mkdtemp(prefix="idcard-mock-floor-"))
-    SyncServer(app, args.workers).run()
+    GunicornServer(app, args.workers, args.worker_class, args.threads).run()
 
 
 if __name__ == "__main__":

@@ -2,8 +2,8 @@
 
 Two targets, each run as a user would run it, in a fresh process:
 - `idcard-mock contract` with no --base-url: the suite starts the mock in-process itself;
-- `idcard-mock contract --base-url URL` against `idcard-mock serve` (gunicorn, 2 workers,
-  a SQLite file), started once before the runs (its start-up is not counted).
+- `idcard-mock contract --base-url URL` against `idcard-mock serve` (2 workers, a SQLite file),
+  started once before the runs (its start-up is not counted).
 
 The wall time includes the interpreter start and imports; pytest's own session time is printed
 beside it.
@@ -17,43 +17,20 @@ from __future__ import annotations
 import argparse
 import os
 import platform
-import queue
 import re
-import signal
 import statistics
 import subprocess
 import sys
 import tempfile
-import threading
 import time
 from pathlib import Path
 
-import requests
+ROOT = Path(__file__).resolve().parent.parent
+sys.path.insert(0, str(ROOT))
+
+from mock_server.served import ServedMock  # noqa: E402
 
 SESSION_TIME = re.compile(r" in ([0-9.]+)s")
-
-
-def start_serve(db: Path) -> tuple[subprocess.Popen[str], str]:
-    """`idcard-mock serve` on port 0; gunicorn reports the port the OS chose."""
-    server = subprocess.Popen(
-        [sys.executable, "-m", "mock_server.cli", "serve", "--port", "0", "--db", str(db),
-         "--workers", "2"],
-        stdout=subprocess.DEVNULL, stderr=subprocess.PIPE, text=True,
-    )
-    found: queue.Queue[str] = queue.Queue()
-
-    def drain() -> None:
-        assert server.stderr is not None
-        for line in server.stderr:
-            if match := re.search(r"Listening at: (http://\S+)", line):
-                found.put(match.group(1))
-        found.put("")
-
-    threading.Thread(target=drain, daemon=True).start()
-    base_url = found.get(timeout=60)
-    if not base_url:
-        sys.exit("idcard-mock serve did not start")
-    return server, base_url
 
 
 def run_suite(*args: str) -> tuple[float, float, str]:
@@ -86,18 +63,11 @@ def main() -> None:
     bench("in-process mock (no --base-url)", args.runs)
 
     with tempfile.TemporaryDirectory() as folder:
-        server, base_url = start_serve(Path(folder) / "bench.sqlite3")
+        server = ServedMock(Path(folder) / "bench.sqlite3", strict=False).start()
         try:
-            for _ in range(200):
-                try:
-                    if requests.get(base_url + "/_mock/health", timeout=1).ok:
-                        break
-                except requests.ConnectionError:
-                    time.sleep(0.05)
-            bench("idcard-mock serve, 2 workers (--base-url)", args.runs, "--base-url", base_url)
+            bench("idcard-mock serve, 2 workers (--base-url)", args.runs, "--base-url", server.base)
         finally:
-            server.send_signal(signal.SIGTERM)
-            server.wait(timeout=30)
+            server.stop()
 
 
 if __name__ == "__main__":

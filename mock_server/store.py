@@ -241,7 +241,7 @@ def _busy(step: Callable[[], T]) -> T:
     """`step`, tried again while another process holds the database (SQLITE_BUSY), with sleeps
     that let the worker serve other connections meanwhile; gives up after BUSY_TIMEOUT seconds."""
     deadline = time.monotonic() + BUSY_TIMEOUT
-    pause = 0.0005
+    pause = 0.0001
     while True:
         try:
             return step()
@@ -251,7 +251,7 @@ def _busy(step: Callable[[], T]) -> T:
             if time.monotonic() >= deadline:
                 raise
         time.sleep(pause)
-        pause = min(pause * 2, 0.01)
+        pause = min(pause * 2, 0.002)  # write transactions last a fraction of a millisecond
 
 
 def _has_table(conn: sqlite3.Connection, name: str) -> bool:
