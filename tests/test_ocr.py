@@ -91,13 +91,52 @@ def test_every_accepted_format(flow: Flow, fmt):
     assert flow.ocr(card_image(9, fmt=fmt))[1]["code"] == "0"
 
 
-def test_base64_as_real_clients_write_it(flow: Flow):
+def _one_over(text: str) -> str:
+    """Base64 text one character longer than a whole number of 4-character groups."""
+    return text + "A" * ((1 - len(text)) % 4)
+
+
+def _broken(text: str, every: int, separator: str) -> str:
+    return separator.join(text[i:i + every] for i in range(0, len(text), every))
+
+
+@pytest.mark.fidelity("F-REQ-5")
+@pytest.mark.parametrize(
+    "encode",
+    [lambda t: t, lambda t: t.rstrip("="), lambda t: _broken(t, 76, "\r\n"),
+     lambda t: _broken(t, 76, "\n") + "\n", lambda t: _broken(t, 64, "\n"),
+     lambda t: _broken(t, 64, " "), lambda t: _broken(t, 10, "\t"),
+     lambda t: " " + _broken(t.rstrip("="), 1, " \r\n ") + " "],
+    ids=["plain", "unpadded", "mime-76-crlf", "76-lf", "pem-64-lf", "spaces-64", "tabs-10",
+         "whitespace-between-every-character"],
+)
+def test_base64_as_real_clients_write_it(flow: Flow, encode):
+    """The standard alphabet; whitespace (space, tab, CR, LF) anywhere is left out, padding is
+    optional."""
     data = card_image(10)
-    plain = b64(data)
-    mime = "\r\n".join(plain[i:i + 76] for i in range(0, len(plain), 76))
-    unpadded = plain.rstrip("=")
-    for text in (plain, mime, mime.replace("\r\n", "\n"), unpadded):
-        assert flow.ocr(text)[1]["code"] == "0"
+    text = b64(data)
+    assert set("+/=") & set(text)  # the image uses the characters the next test replaces
+    status, body, _ = flow.ocr(encode(text))
+    assert body["code"] == "0"
+    order_no = body["result"]["orderNo"]
+    assert base64.b64decode(flow.ocr_result(order_no, get_file="1")[1]["result"]["frontPhoto"]) == data
+
+
+@pytest.mark.fidelity("F-REQ-5")
+@pytest.mark.parametrize(
+    "encode",
+    [lambda t: t.replace("+", "-").replace("/", "_"), lambda t: t[:100] + "*" + t[100:],
+     lambda t: t[:100] + "=" + t[100:], lambda t: t[:100] + "\v" + t[100:],
+     lambda t: t[:100] + "\u3000" + t[100:], lambda t: _one_over(t.rstrip("="))],
+    ids=["url-safe-alphabet", "asterisk", "padding-inside", "vertical-tab", "ideographic-space",
+         "length-of-a-lone-character"],
+)
+def test_base64_with_anything_else_is_66661005(flow: Flow, encode):
+    text = b64(card_image(10))
+    assert "-" not in text and "_" not in text and ("+" in text or "/" in text)
+    _, body, response = flow.ocr(encode(text))
+    assert code_msg(body) == ("66661005", "图像解码异常")
+    assert response.headers["X-Mock-Detail"] == "idcardStr is not valid Base64"
 
 
 def test_data_url_prefix_is_refused_unless_configured(flow: Flow, clock):
@@ -193,7 +232,7 @@ def test_bodies_that_are_not_a_json_object(flow: Flow, kwargs, detail):
         ({"appId": "TOOLONGAPP"}, "appId"),
         ({"userId": "u" * 33}, "userId"),
         ({"version": "v" * 21}, "version"),
-        ({"getNative": "yes"}, "getNative"),
+        ({"getNative": 1}, "getNative must be of type"),
         ({"cardType": "2"}, "cardType"),
         ({"sign": "Z" * 40}, "sign"),
     ],
@@ -295,6 +334,30 @@ def test_get_ocr_result_without_files_has_no_images(flow: Flow):
     flow.ocr(card_image(23), order_no)
     result = flow.ocr_result(order_no)[1]["result"]
     assert not {"frontPhoto", "backPhoto", "headPhoto", "nativePlace", "backCode"} & set(result)
+
+
+@pytest.mark.fidelity("F-ORD-5", "F-ANS-12")
+@pytest.mark.parametrize("value", ["", "0", "2", "true", "yes", "11", "１"])
+def test_get_file_and_get_native_other_than_1_ask_for_nothing(flow: Flow, value):
+    """"1" asks for the images and the native place; any other value for neither (§6: 值为1则返回
+    文件；其他则不返回), and is no malformed request."""
+    order_no = new_order_no()
+    flow.ocr(card_image(23), order_no)
+    flow.ocr(card_image(26, side="emblem"), order_no)
+    _, body, _ = flow.ocr_result(order_no, get_file=value, get_native=value)
+    assert body["code"] == "0" and body["result"]["frontCode"] == body["result"]["backCode"] == "0"
+    assert not {"frontPhoto", "backPhoto", "frontCrop", "backCrop", "headPhoto",
+                "nativePlace"} & set(body["result"])
+
+
+@pytest.mark.fidelity("F-ANS-12")
+@pytest.mark.parametrize("value", ["", "0", "2", "true", "yes", "11"])
+def test_get_native_other_than_1_asks_for_no_native_place(flow: Flow, value):
+    """The OCR body's getNative: "1" returns the native place, any other value not (§7: 值为1则
+    返回映射信息)."""
+    _, body, _ = flow.ocr(card_image(6), getNative=value)
+    assert body["code"] == "0" and "idcard" in body["result"]
+    assert "nativePlace" not in body["result"]
 
 
 def test_failed_recognitions_are_recorded_with_their_code(flow: Flow):
