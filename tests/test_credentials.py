@@ -51,6 +51,7 @@ def test_token_answer_has_the_documented_envelope(flow: Flow):
     ids=["no-params", "wrong-secret", "unknown-app", "grant-type-case", "no-secret",
          "no-version", "app-id-too-long"],
 )
+@pytest.mark.fidelity("F-TOK-10")
 def test_bad_token_requests_get_400101_and_no_token(flow: Flow, params, detail):
     status, body, response = flow.get("/api/oauth2/access_token", params)
     assert status == 200  # errors travel in-body (§8)
@@ -59,6 +60,7 @@ def test_bad_token_requests_get_400101_and_no_token(flow: Flow, params, detail):
     assert detail in response.headers["X-Mock-Detail"]
 
 
+@pytest.mark.fidelity("F-TOK-2")
 def test_previous_token_overlaps_the_new_one_for_60_seconds(flow: Flow, clock):
     first = flow.get_token()
     clock.advance(600)
@@ -75,6 +77,7 @@ def test_previous_token_overlaps_the_new_one_for_60_seconds(flow: Flow, clock):
     assert flow.get_ticket()
 
 
+@pytest.mark.fidelity("F-TOK-1")
 def test_token_expires_after_7200_seconds(flow: Flow, clock):
     flow.get_token()
     clock.advance(7199)
@@ -122,6 +125,7 @@ def test_a_capped_ticket_says_so_in_expire_in_and_expire_time(flow: Flow, clock)
     assert ticket["expire_in"] == 1200 and ticket["expire_time"] == "20260101095959"
 
 
+@pytest.mark.fidelity("F-TOK-10")
 @pytest.mark.parametrize(
     ("overrides", "detail"),
     [({"type": "sign"}, "type"), ({"type": "OTHER"}, "type"),
@@ -147,6 +151,7 @@ def test_token_of_another_app_does_not_buy_a_ticket(clock):
     assert code_msg(body) == ILLEGAL
 
 
+@pytest.mark.fidelity("F-TOK-4")
 def test_sign_ticket_expires_after_3600_seconds(flow: Flow, clock):
     flow.get_ticket()
     clock.advance(3599)
@@ -157,6 +162,7 @@ def test_sign_ticket_expires_after_3600_seconds(flow: Flow, clock):
     assert "expired SIGN ticket" in response.headers["X-Mock-Detail"]
 
 
+@pytest.mark.fidelity("F-TOK-7")
 def test_a_ticket_dies_with_its_token(flow: Flow, clock):
     flow.get_ticket()
     clock.advance(1000)
@@ -167,6 +173,7 @@ def test_a_ticket_dies_with_its_token(flow: Flow, clock):
     assert "access_token has expired" in response.headers["X-Mock-Detail"]
 
 
+@pytest.mark.fidelity("F-TOK-4")
 def test_previous_sign_ticket_overlaps_the_new_one_for_60_seconds(flow: Flow, clock):
     old = flow.get_ticket()
     new = flow.get_ticket()
@@ -180,6 +187,7 @@ def test_previous_sign_ticket_overlaps_the_new_one_for_60_seconds(flow: Flow, cl
     assert flow.ocr(card_image())[1]["code"] == "0"
 
 
+@pytest.mark.fidelity("F-TOK-8")
 def test_changing_the_secret_invalidates_tokens_across_a_restart(tmp_path, clock):
     db = str(tmp_path / "mock.sqlite3")
     first = Flow(create_app(Settings(db=db), clock=clock).test_client())
