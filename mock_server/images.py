@@ -36,9 +36,11 @@ class CardImage:
 
 
 def decode_base64(text: str, *, accept_data_url: bool = False) -> bytes:
-    """Plain Base64 and MIME-style Base64 (a line break every 76 characters, as older Java encoders
-    write it) are accepted, padding optional. A `data:` URL prefix is refused unless configured:
-    the vendor asks for "the Base64 of the image", which such a prefix is not."""
+    """The standard alphabet, padding optional; whitespace (space, tab, CR, LF) anywhere is left
+    out, as Java's MIME decoder and commons-codec do, so text wrapped every 76 (MIME) or 64 (PEM)
+    characters decodes (fidelity notes). Any other character is not Base64. A `data:` URL prefix
+    is refused unless configured: the vendor asks for "the Base64 of the image", which such a
+    prefix is not."""
     if text.startswith("data:"):
         match = _DATA_URL.match(text)
         if not (accept_data_url and match):

@@ -12,6 +12,11 @@ SIGN_TICKET_TTL = 3600
 NONCE_TICKET_TTL = 120
 # After a refresh the previous token / SIGN ticket of the app stays valid this long (§2, §3).
 REFRESH_OVERLAP = 60
+# A ticket's expire_time is written this many seconds before the end of its life: the captured
+# live SIGN answer has transactionTime 20240726143840, expire_in 3600 and expire_time
+# 20240726153839 (§3). The token's capture has expire_time exactly 7200 s after transactionTime
+# (§2), so a token's is its end.
+TICKET_EXPIRE_TIME_EARLY = 1
 
 # "≤ 20 MB" of Base64 text (§7), as the request schema states it.
 IDCARD_STR_MAX: int = schemas.document("idcardocrapp.request.json")["properties"]["idcardStr"][

@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import json
+from collections.abc import Mapping
 from functools import cache
 from typing import Any
 
@@ -32,6 +33,18 @@ def _registry() -> tuple[Registry, dict[str, dict[str, Any]]]:
 
 def document(name: str) -> dict[str, Any]:
     return _registry()[1][name]
+
+
+@cache
+def app_id_spellings(name: str) -> tuple[str, ...]:
+    """The spellings of the app id that request schema `name` accepts, in its order: the
+    branches of its `oneOf`, each requiring one spelling (exactly one is sent)."""
+    return tuple(branch["required"][0] for branch in document(name)["oneOf"])
+
+
+def app_id_key(name: str, instance: Mapping[str, Any]) -> str | None:
+    """Which of schema `name`'s app id spellings `instance` uses (the first, if several)."""
+    return next((k for k in app_id_spellings(name) if isinstance(instance.get(k), str)), None)
 
 
 @cache
@@ -82,6 +95,10 @@ def describe(error: ValidationError, whole: str = "request") -> str:
     where = ".".join(str(p) for p in error.absolute_path) or whole
     if error.validator == "required":
         return f"{where}: {error.message}"
+    if error.validator == "oneOf" and all(set(b) == {"required"} for b in error.validator_value):
+        # The app id's spellings: one branch per spelling.
+        names = ", ".join(b["required"][0] for b in error.validator_value)
+        return f"{where}: exactly one of {names} is required"
     if error.validator == "type":
         return f"{where} must be of type {error.validator_value}"
     rule = json.dumps(error.validator_value, ensure_ascii=False)

@@ -29,6 +29,7 @@ from mock_server.explain import (
 from mock_server.fixtures.pack import recognizers_for
 from mock_server.ids import IdSource
 from mock_server.images import CardImage, decode_base64, open_image
+from mock_server.limits import TICKET_EXPIRE_TIME_EARLY
 from mock_server.orders import Orders, SideRecord
 from mock_server.recognizer import (
     CARD_TYPES,
@@ -44,7 +45,19 @@ from mock_server.settings import Settings
 from mock_server.signing import request_sign, result_sign, signs_equal
 from mock_server.store import Store
 
-APP_ID_ALIASES = ("appId", "app_id", "webankAppId")
+# Each call's request schema, and the spellings of the app id it accepts: its schema's, as the
+# vendor's pages give them (appId / app_id for the token and tickets, §2, §3; appId / webankAppId in
+# the OCR body, §7; app_id / webankAppId for getOcrResult, §6). Any other spelling is no app id:
+# the request is malformed (400101).
+REQUEST_SCHEMAS = {
+    ACCESS_TOKEN: "access_token.request.json",
+    API_TICKET: "api_ticket.request.json",
+    OCR: "idcardocrapp.request.json",
+    OCR_RESULT: "getOcrResult.request.json",
+}
+APP_ID_ALIASES: dict[str, tuple[str, ...]] = {
+    endpoint: schemas.app_id_spellings(schema) for endpoint, schema in REQUEST_SCHEMAS.items()
+}
 # Seconds of the mock's clock between two retention sweeps of one worker.
 SWEEP_INTERVAL = 10.0
 _WRONG_SIDE = {PORTRAIT: "NOT_PORTRAIT_SIDE", EMBLEM: "NOT_EMBLEM_SIDE"}
@@ -56,14 +69,14 @@ def check_shape(schema: str, instance: Any) -> None:
         raise ApiError("MALFORMED_REQUEST", schemas.describe(error))
 
 
-def app_id_of(params: Mapping[str, Any]) -> str:
-    """The app id under its current name or a legacy one (§2: appId / app_id / webankAppId)."""
-    return next(params[k] for k in APP_ID_ALIASES if params.get(k) is not None)
+def app_key_of(params: Mapping[str, Any], endpoint: str) -> str | None:
+    """Which of the call's spellings of the app id the request used."""
+    return schemas.app_id_key(REQUEST_SCHEMAS[endpoint], params)
 
 
-def app_key_of(params: Mapping[str, Any]) -> str | None:
-    """Which of the app id's names the request used."""
-    return next((k for k in APP_ID_ALIASES if isinstance(params.get(k), str)), None)
+def app_id_of(params: Mapping[str, Any], endpoint: str) -> str:
+    """The app id of a request of the call that passed its shape check."""
+    return params[app_key_of(params, endpoint)]
 
 
 # -- the checks --------------------------------------------------------------------------------
@@ -128,7 +141,7 @@ def request_shape(schema: str) -> Check:
 
 @check("the app id is an app configured in the mock", "UNKNOWN_APP")
 def known_app(service: KycService, call: Call) -> None:
-    app_id = app_id_of(call.request)
+    app_id = app_id_of(call.request, call.record.endpoint)
     if not service.credentials.knows(app_id):
         raise ApiError("UNKNOWN_APP", f"app {app_id} is not configured in this mock")
     call.record.app_id = app_id
@@ -228,13 +241,13 @@ def order_found(service: KycService, call: Call) -> None:
 
 # The error precedence: each call runs its checks in this order; the first that fails answers.
 PRECEDENCE: dict[str, tuple[Check, ...]] = {
-    ACCESS_TOKEN: (request_shape("access_token.request.json"), known_app, app_secret, scenario),
-    API_TICKET: (request_shape("api_ticket.request.json"), known_app, live_token, scenario),
+    ACCESS_TOKEN: (request_shape(REQUEST_SCHEMAS[ACCESS_TOKEN]), known_app, app_secret, scenario),
+    API_TICKET: (request_shape(REQUEST_SCHEMAS[API_TICKET]), known_app, live_token, scenario),
     OCR: (
-        request_shape("idcardocrapp.request.json"), known_app, valid_sign, scenario, base64_image,
+        request_shape(REQUEST_SCHEMAS[OCR]), known_app, valid_sign, scenario, base64_image,
         readable_image, marker_scenario, requested_side, card_read,
     ),
-    OCR_RESULT: (request_shape("getOcrResult.request.json"), known_app, valid_sign, scenario, order_found),
+    OCR_RESULT: (request_shape(REQUEST_SCHEMAS[OCR_RESULT]), known_app, valid_sign, scenario, order_found),
 }
 
 
@@ -246,7 +259,7 @@ class KycService:
         self.credentials = Credentials(store, clock, ids, settings.apps)
         self.orders = Orders(store, settings.order_ttl, settings.max_image_bytes)
         self.scenarios = ScenarioDesk(store)
-        self.explainer = SignExplainer(store, self.credentials, app_key_of)
+        self.explainer = SignExplainer(store, self.credentials)
         # Fixture packs answer their own images exactly; every other image gets a synthetic person.
         self.recognizer = RecognizerChain(
             recognizers_for(settings),
@@ -299,7 +312,7 @@ class KycService:
                 {
                     "value": ticket.value,
                     "expire_in": ticket.expire_in(now),
-                    "expire_time": compact_time(ticket.expires_at),
+                    "expire_time": compact_time(ticket.expires_at - TICKET_EXPIRE_TIME_EARLY),
                 }
             ],
         )
@@ -379,7 +392,7 @@ class KycService:
     ) -> str:
         """verify_sign, with a diagnosis on failure; the nonce is remembered either way, to
         recognise it when a later request signs with it again."""
-        signed = names.read(app_key_of(request) or "appId", request)
+        signed = names.read(app_key_of(request, record.endpoint), request)
         record.sign = {}
         try:
             ticket = self.verify_sign(

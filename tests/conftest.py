@@ -10,6 +10,13 @@ from mock_server.settings import Settings
 from tests.support import Flow
 
 
+def pytest_configure(config: pytest.Config) -> None:
+    config.addinivalue_line(
+        "markers",
+        "fidelity(*ids): the rows of docs/fidelity.md this test proves (tests/test_fidelity_ledger.py)",
+    )
+
+
 @pytest.fixture
 def clock() -> ManualClock:
     return ManualClock()

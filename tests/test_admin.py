@@ -31,6 +31,7 @@ def guarded(clock: ManualClock):
     return create_app(Settings(db=":memory:", admin_token=TOKEN), clock=clock)
 
 
+@pytest.mark.fidelity("F-SCN-18")
 @pytest.mark.parametrize(("method", "path"), ADMIN_CALLS)
 def test_non_loopback_caller_is_refused_without_a_token(app, method, path):
     response = getattr(app.test_client(), method)(path, environ_base=REMOTE, json={"name": "latency"})
@@ -51,6 +52,7 @@ def test_loopback_callers_are_served(app, address):
     assert response.status_code == 200 and response.get_json()["status"] == "ok"
 
 
+@pytest.mark.fidelity("F-SCN-18")
 @pytest.mark.parametrize("headers", [{"X-Mock-Admin-Token": TOKEN},
                                      {"Authorization": f"Bearer {TOKEN}"}])
 def test_token_opens_the_surface_to_other_callers(guarded, headers):
@@ -59,12 +61,14 @@ def test_token_opens_the_surface_to_other_callers(guarded, headers):
     assert client.get("/_mock/health", environ_base=REMOTE).status_code == 403
 
 
+@pytest.mark.fidelity("F-SCN-18")
 def test_a_wrong_token_is_refused_even_from_loopback(guarded):
     response = guarded.test_client().get("/_mock/health", headers={"X-Mock-Admin-Token": "guess"})
     assert response.status_code == 403 and "wrong" in response.get_json()["error"]
     assert guarded.test_client().get("/_mock/health").status_code == 200
 
 
+@pytest.mark.fidelity("F-SCN-18")
 @pytest.mark.parametrize("headers", [{"X-Mock-Admin-Token": "guess"},
                                      {"Authorization": "Bearer guess"}])
 def test_a_token_is_refused_from_loopback_when_the_server_has_none(app, headers):
@@ -137,6 +141,7 @@ def test_queue_refuses_what_it_cannot_honour(flow: Flow, body, message):
     assert flow.http.get("/_mock/scenarios/next").get_json()["queue"] == []
 
 
+@pytest.mark.fidelity("F-SCN-10")
 def test_queue_from_query_parameters_and_its_listing(flow: Flow):
     response = flow.http.post("/_mock/scenarios/next?name=stall&count=3&endpoint=getOcrResult")
     assert response.status_code == 201

@@ -76,6 +76,7 @@ def apps_file(tmp_path, text: str, mode: int):
     return str(path)
 
 
+@pytest.mark.fidelity("F-SCN-19")
 def test_apps_file_keeps_secrets_off_the_command_line(started, tmp_path):
     path = apps_file(tmp_path, "# the mock's apps\nAPPF0001:filesecret1\n\n  APPF0002:filesecret2  \n",
                      0o600)
@@ -89,6 +90,7 @@ def test_apps_file_keeps_secrets_off_the_command_line(started, tmp_path):
                                   "APPF0002": "filesecret2"}
 
 
+@pytest.mark.fidelity("F-SCN-19")
 @pytest.mark.parametrize("mode", [0o644, 0o640, 0o604])
 def test_an_apps_file_others_can_read_is_refused(started, tmp_path, mode):
     path = apps_file(tmp_path, "APPF0001:filesecret1\n", mode)

@@ -87,6 +87,7 @@ def test_token_and_sign_ticket_are_cached_and_reused(idcard_mock: IdcardMock) ->
     assert calls.count == Counter({"access_token": 1, "api_ticket": 1, "idcardocrapp": 2})
 
 
+@pytest.mark.fidelity("F-KIT-7")
 def test_refresh_every_interval(idcard_mock: IdcardMock) -> None:
     """Refreshed on the documented 20-minute rhythm (§2), token and SIGN ticket together."""
     clock = Clock()
@@ -100,6 +101,7 @@ def test_refresh_every_interval(idcard_mock: IdcardMock) -> None:
     assert calls.count == Counter({"access_token": 2, "api_ticket": 2})
 
 
+@pytest.mark.fidelity("F-KIT-7")
 def test_refresh_ahead_of_expire_in(idcard_mock: IdcardMock) -> None:
     """With a long interval the vendor's expire_in rules: the SIGN ticket's 3600 s, less the
     margin (§3)."""
@@ -113,6 +115,7 @@ def test_refresh_ahead_of_expire_in(idcard_mock: IdcardMock) -> None:
     assert calls.count["access_token"] == 2
 
 
+@pytest.mark.fidelity("F-KIT-7")
 def test_concurrent_callers_share_one_refresh(idcard_mock: IdcardMock) -> None:
     """Eight threads ask at once while the token call is in flight: one refresh (§2 forbids
     concurrent refreshes)."""
@@ -224,6 +227,7 @@ def test_wrong_secret_is_a_sign_error(idcard_mock: IdcardMock) -> None:
     assert "not-the-secret" not in str(raised.value)
 
 
+@pytest.mark.fidelity("F-KIT-10")
 def test_result_sign_check(idcard_mock: IdcardMock) -> None:
     """A tampered result.sign raises when asked to, warns by default (the recipe is known only
     by analogy, §4), and is not looked at when switched off."""

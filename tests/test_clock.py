@@ -161,6 +161,7 @@ def test_an_advance_past_the_representable_range_is_refused(store_clocked: Flow,
     assert store_clocked.get_token()
 
 
+@pytest.mark.fidelity("F-SCN-13")
 def test_a_second_large_advance_is_refused_once_the_first_used_the_room(store_clocked: Flow):
     assert advance(store_clocked, 2.5e11)["time"].startswith("99")
     response = store_clocked.http.post("/_mock/clock/advance?seconds=2.5e11")
@@ -168,6 +169,7 @@ def test_a_second_large_advance_is_refused_once_the_first_used_the_room(store_cl
     assert store_clocked.http.get("/_mock/health").status_code == 200
 
 
+@pytest.mark.fidelity("F-SCN-13")
 def test_the_clock_goes_as_far_as_every_time_it_stamps_can_be_written(store_clocked: Flow):
     from mock_server.limits import LATEST_CLOCK_TIME
 
@@ -181,6 +183,7 @@ def test_the_clock_goes_as_far_as_every_time_it_stamps_can_be_written(store_cloc
     assert store_clocked.http.post("/_mock/clock/advance?seconds=60").status_code == 400
 
 
+@pytest.mark.fidelity("F-SCN-13")
 @pytest.mark.parametrize("stored", ["1e308", "5e11", "inf", "nan", "-5", "not a number"])
 def test_a_stored_offset_out_of_range_never_breaks_the_server(tmp_path, stored):
     db = tmp_path / "m.db"

@@ -120,6 +120,7 @@ def test_native_place_from_python_stdnums_table(native: str, ok: bool) -> None:
     assert all(GOOD["idcard"] not in p for p in problems)
 
 
+@pytest.mark.fidelity("F-KIT-11")
 def test_redact() -> None:
     secret, token = "S" * 64, "tok3n" * 13
     text = f"secret={secret}&token={token} idcard 11010519491231002X in 21062120001184493117265207455389"

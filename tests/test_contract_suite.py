@@ -61,6 +61,7 @@ def test_passes_against_idcard_mock_serve_over_http(pytester: pytest.Pytester, s
     assert "only on a mock this run owns (--kyc-may-move-clock)" in output
 
 
+@pytest.mark.fidelity("F-KIT-1")
 def test_an_explicit_flag_overrides_the_probe(pytester: pytest.Pytester, served_mock: str) -> None:
     folder = default_pack_dir()
     assert folder is not None

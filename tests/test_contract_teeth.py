@@ -274,6 +274,7 @@ def test_the_unbroken_mock_passes_as_a_live_target(
     assert_nothing_leaked(output, (pytester.path / "report.xml").read_text(encoding="utf-8"), target)
 
 
+@pytest.mark.fidelity("F-KIT-3")
 def test_max_calls_caps_what_the_target_receives(
     pytester: pytest.Pytester, card_images: tuple[Path, Path]
 ) -> None:
@@ -287,6 +288,7 @@ def test_max_calls_caps_what_the_target_receives(
     assert "--kyc-max-calls 2: the budget of billable OCR calls is spent" in output
 
 
+@pytest.mark.fidelity("F-KIT-2")
 def test_observations_against_live_are_reported_not_failed(
     pytester: pytest.Pytester, card_images: tuple[Path, Path]
 ) -> None:
@@ -313,6 +315,7 @@ def test_observations_against_live_are_reported_not_failed(
     assert as_mock.ret == pytest.ExitCode.TESTS_FAILED
 
 
+@pytest.mark.fidelity("F-KIT-6")
 def test_a_live_target_without_images_is_a_usage_error(pytester: pytest.Pytester) -> None:
     with ThreadedServer(app=BrokenTarget()) as server:
         result = pytester.runpytest_inprocess(

@@ -24,6 +24,7 @@ def code_msg(body):
     return body["code"], body["msg"]
 
 
+@pytest.mark.fidelity("F-TOK-1", "F-TOK-3", "F-TOK-9", "F-ANS-13")
 def test_token_answer_has_the_documented_envelope(flow: Flow):
     status, body, _ = flow.get("/api/oauth2/access_token", token_params())
     assert status == 200
@@ -31,16 +32,9 @@ def test_token_answer_has_the_documented_envelope(flow: Flow):
     assert body["expire_in"] == 7200
     assert re.fullmatch(r"[A-Za-z0-9]{64}", body["access_token"])
     assert re.fullmatch(r"\d{32}", body["bizSeqNo"])
-    # expire_time = transactionTime + 2 h (the real capture, §2).
+    # expire_time = transactionTime + 2 h exactly, as in the captured answer (§2).
     assert body["transactionTime"] == "20260101080000"
     assert body["expire_time"] == "20260101100000"
-
-
-@pytest.mark.parametrize("alias", ["app_id", "webankAppId"])
-def test_legacy_app_id_spellings_are_accepted(flow: Flow, alias):
-    params = token_params(appId=None, **{alias: DEFAULT_APP_ID})
-    _, body, _ = flow.get("/api/oauth2/access_token", params)
-    assert body["code"] == "0"
 
 
 @pytest.mark.parametrize(
@@ -57,6 +51,7 @@ def test_legacy_app_id_spellings_are_accepted(flow: Flow, alias):
     ids=["no-params", "wrong-secret", "unknown-app", "grant-type-case", "no-secret",
          "no-version", "app-id-too-long"],
 )
+@pytest.mark.fidelity("F-TOK-10")
 def test_bad_token_requests_get_400101_and_no_token(flow: Flow, params, detail):
     status, body, response = flow.get("/api/oauth2/access_token", params)
     assert status == 200  # errors travel in-body (§8)
@@ -65,6 +60,7 @@ def test_bad_token_requests_get_400101_and_no_token(flow: Flow, params, detail):
     assert detail in response.headers["X-Mock-Detail"]
 
 
+@pytest.mark.fidelity("F-TOK-2")
 def test_previous_token_overlaps_the_new_one_for_60_seconds(flow: Flow, clock):
     first = flow.get_token()
     clock.advance(600)
@@ -81,6 +77,7 @@ def test_previous_token_overlaps_the_new_one_for_60_seconds(flow: Flow, clock):
     assert flow.get_ticket()
 
 
+@pytest.mark.fidelity("F-TOK-1")
 def test_token_expires_after_7200_seconds(flow: Flow, clock):
     flow.get_token()
     clock.advance(7199)
@@ -91,6 +88,7 @@ def test_token_expires_after_7200_seconds(flow: Flow, clock):
     assert code_msg(body) == ILLEGAL
 
 
+@pytest.mark.fidelity("F-TOK-5", "F-TOK-9")
 def test_sign_ticket_answer(flow: Flow):
     flow.get_token()
     _, body, _ = flow.get("/api/oauth2/api_ticket", {
@@ -98,9 +96,12 @@ def test_sign_ticket_answer(flow: Flow):
     assert body["code"] == "0" and body["success"] is True
     (ticket,) = body["tickets"]
     assert ticket["expire_in"] == 3600 and re.fullmatch(r"[A-Za-z0-9]{64}", ticket["value"])
-    assert ticket["expire_time"] == "20260101090000"
+    # expire_time = transactionTime + 1 h - 1 s, as in the captured answer (§3).
+    assert body["transactionTime"] == "20260101080000"
+    assert ticket["expire_time"] == "20260101085959"
 
 
+@pytest.mark.fidelity("F-TOK-5", "F-TOK-6")
 def test_nonce_ticket_needs_user_id_and_lives_120_seconds(flow: Flow):
     flow.get_token()
     params = {"appId": DEFAULT_APP_ID, "access_token": flow.token, "type": "NONCE",
@@ -109,8 +110,22 @@ def test_nonce_ticket_needs_user_id_and_lives_120_seconds(flow: Flow):
     assert code_msg(body) == ILLEGAL
     _, body, _ = flow.get("/api/oauth2/api_ticket", {**params, "user_id": "user0001"})
     assert body["code"] == "0" and body["tickets"][0]["expire_in"] == 120
+    assert body["tickets"][0]["expire_time"] == "20260101080159"
 
 
+@pytest.mark.fidelity("F-TOK-5", "F-TOK-7")
+def test_a_capped_ticket_says_so_in_expire_in_and_expire_time(flow: Flow, clock):
+    """A SIGN ticket fetched 6000 s into its token's life lives the 1200 s the token has left."""
+    flow.get_token()
+    clock.advance(6000)
+    _, body, _ = flow.get("/api/oauth2/api_ticket", {
+        "appId": DEFAULT_APP_ID, "access_token": flow.token, "type": "SIGN", "version": VERSION})
+    (ticket,) = body["tickets"]
+    assert body["transactionTime"] == "20260101094000"
+    assert ticket["expire_in"] == 1200 and ticket["expire_time"] == "20260101095959"
+
+
+@pytest.mark.fidelity("F-TOK-10")
 @pytest.mark.parametrize(
     ("overrides", "detail"),
     [({"type": "sign"}, "type"), ({"type": "OTHER"}, "type"),
@@ -136,6 +151,7 @@ def test_token_of_another_app_does_not_buy_a_ticket(clock):
     assert code_msg(body) == ILLEGAL
 
 
+@pytest.mark.fidelity("F-TOK-4")
 def test_sign_ticket_expires_after_3600_seconds(flow: Flow, clock):
     flow.get_ticket()
     clock.advance(3599)
@@ -146,6 +162,7 @@ def test_sign_ticket_expires_after_3600_seconds(flow: Flow, clock):
     assert "expired SIGN ticket" in response.headers["X-Mock-Detail"]
 
 
+@pytest.mark.fidelity("F-TOK-7")
 def test_a_ticket_dies_with_its_token(flow: Flow, clock):
     flow.get_ticket()
     clock.advance(1000)
@@ -156,6 +173,7 @@ def test_a_ticket_dies_with_its_token(flow: Flow, clock):
     assert "access_token has expired" in response.headers["X-Mock-Detail"]
 
 
+@pytest.mark.fidelity("F-TOK-4")
 def test_previous_sign_ticket_overlaps_the_new_one_for_60_seconds(flow: Flow, clock):
     old = flow.get_ticket()
     new = flow.get_ticket()
@@ -169,6 +187,7 @@ def test_previous_sign_ticket_overlaps_the_new_one_for_60_seconds(flow: Flow, cl
     assert flow.ocr(card_image())[1]["code"] == "0"
 
 
+@pytest.mark.fidelity("F-TOK-8")
 def test_changing_the_secret_invalidates_tokens_across_a_restart(tmp_path, clock):
     db = str(tmp_path / "mock.sqlite3")
     first = Flow(create_app(Settings(db=db), clock=clock).test_client())

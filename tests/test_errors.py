@@ -81,6 +81,7 @@ def test_every_catalogue_entry_has_a_trigger():
     assert set(TRIGGERS) == set(CATALOGUE)
 
 
+@pytest.mark.fidelity("F-ANS-1", "F-ANS-3", "F-ANS-4", "F-ANS-5")
 @pytest.mark.parametrize("name", sorted(CATALOGUE))
 def test_catalogue_entry_is_answered_as_catalogued(app, flow: Flow, name):
     app.extensions["idcard_mock"].service.recognizer.add(CodeRecognizer())

@@ -80,6 +80,7 @@ LIVE_TICKET_MISTAKES = {
 }
 
 
+@pytest.mark.fidelity("F-SCN-14")
 @pytest.mark.parametrize("mistake", list(LIVE_TICKET_MISTAKES))
 def test_mistake_with_the_live_ticket(flow: Flow, mistake):
     body = body_for(flow, LIVE_TICKET_MISTAKES[mistake])
@@ -303,6 +304,7 @@ def told(app, body: dict, **kwargs) -> tuple[str, str]:
     return response.headers[explain.DIAGNOSIS_HEADER], response.headers["X-Mock-Detail"]
 
 
+@pytest.mark.fidelity("F-SCN-15")
 def test_a_stranger_gets_the_diagnosis_name_without_ticket_characters(guarded_apps):
     flow = Flow(guarded_apps.test_client())
     ticket = flow.get_ticket()
@@ -319,6 +321,7 @@ def test_a_stranger_gets_the_diagnosis_name_without_ticket_characters(guarded_ap
     assert with_token == full
 
 
+@pytest.mark.fidelity("F-SCN-15")
 def test_a_stranger_is_not_told_that_a_ticket_belongs_to_another_app(guarded_apps):
     flow = Flow(guarded_apps.test_client())
     other = Flow(guarded_apps.test_client(), app_id=OTHER_APP[0], secret=OTHER_APP[1])

@@ -81,6 +81,7 @@ def _ymd(text: str) -> date:
 
 
 # -- determinism --------------------------------------------------------------------------------
+@pytest.mark.fidelity("F-PACK-11")
 def test_same_seed_gives_the_same_pack_on_two_different_days(tmp_path):
     args = ("--count", "6", "--seed", "4242", "--invalid-share", "0.5")
     assert _generate_on("2026-03-05T10:00:00", tmp_path / "a", *args) == "2026-03-05"
@@ -188,6 +189,7 @@ def test_ten_thousand_identities_pass_stdnum_and_agree_with_themselves():
     assert len(set(nations)) > 20
 
 
+@pytest.mark.fidelity("F-PACK-11")
 def test_cards_are_valid_on_another_as_of_day():
     as_of = date(2031, 7, 19)
     generator = PackGenerator(8, as_of=as_of, invalid_share=0.0)
@@ -200,6 +202,7 @@ def _first_with(generator: PackGenerator, name: str) -> int:
     return next(i for i in range(10_000) if generator.variant_of(i).name == name)
 
 
+@pytest.mark.fidelity("F-PACK-5", "F-PACK-6", "F-PACK-7", "F-PACK-8")
 @pytest.mark.parametrize("variant", [v for v in VARIANTS if v.name != "clean"], ids=lambda v: v.name)
 def test_each_variant_is_drawn_with_its_defect_and_answer(variant):
     generator = PackGenerator(31, invalid_share=1.0)

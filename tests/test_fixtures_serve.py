@@ -79,6 +79,7 @@ def _assert_answer(body: dict, entry: dict, native: bool = False) -> None:
     assert {k: v for k, v in result.items() if k not in PER_CALL} == entry["result"]
 
 
+@pytest.mark.fidelity("F-PACK-1", "F-PACK-2")
 def test_every_pack_entry_gets_its_manifest_answer_over_http(http_flow, pack, manifest):
     assert {e["variant"] for e in manifest["entries"]} == {v.name for v in VARIANTS}
     for entry in manifest["entries"]:
@@ -87,6 +88,7 @@ def test_every_pack_entry_gets_its_manifest_answer_over_http(http_flow, pack, ma
         _assert_answer(body, entry, native=True)
 
 
+@pytest.mark.fidelity("F-PACK-3", "F-PACK-7")
 @pytest.mark.parametrize("variant", UGLY)
 def test_each_invalid_variant_gets_its_code(http_flow, pack, manifest, variant):
     entry = next(e for e in manifest["entries"] if e["variant"] == variant)
@@ -151,6 +153,7 @@ def test_the_readme_lists_the_default_pack():
     assert rows == [(e["id"], e["image"], e["side"], e["variant"], e["code"]) for e in entries]
 
 
+@pytest.mark.fidelity("F-PACK-10")
 def test_in_process_apps_load_the_default_pack_unless_told_not_to():
     folder = default_pack_dir()
     entry = json.loads((folder / "manifest.json").read_text("utf-8"))["entries"][1]
@@ -168,6 +171,7 @@ def _resave(data: bytes, fmt: str, **kwargs) -> bytes:
     return out.getvalue()
 
 
+@pytest.mark.fidelity("F-PACK-9")
 @pytest.mark.parametrize("fmt,kwargs", [("JPEG", {"quality": 75}), ("PNG", {"exif": Image.Image.getexif})],
                          ids=["jpeg-resave", "png-with-exif"])
 def test_a_resaved_pack_image_gets_the_same_answer(pack, manifest, fmt, kwargs):
@@ -176,6 +180,7 @@ def test_a_resaved_pack_image_gets_the_same_answer(pack, manifest, fmt, kwargs):
         _assert_answer(flow.ocr(_resave(_image(pack, entry), fmt, **kwargs))[1], entry)
 
 
+@pytest.mark.fidelity("F-PACK-9")
 def test_a_hand_written_entry_is_matched_by_its_bytes(tmp_path):
     photo = card_image(41)  # no marker at all
     (tmp_path / "front.jpg").write_bytes(photo)
@@ -191,6 +196,7 @@ def test_a_hand_written_entry_is_matched_by_its_bytes(tmp_path):
     assert flow.ocr(card_image(42))[1]["result"]["idcard"] != result["idcard"]
 
 
+@pytest.mark.fidelity("F-PACK-10")
 def test_the_first_pack_given_wins(tmp_path, pack, manifest):
     first, second = tmp_path / "first", tmp_path / "second"
     shutil.copytree(pack, first)

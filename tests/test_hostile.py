@@ -53,6 +53,7 @@ def last_entry(flow: Flow) -> dict:
 # -- finding 1: control characters copied into headers -------------------------------------
 
 
+@pytest.mark.fidelity("F-ANS-7")
 @pytest.mark.parametrize("char", CONTROL, ids=[f"0x{ord(c):02x}" for c in CONTROL])
 def test_every_control_character_in_a_detail_header_is_answered_cleanly(flow, char):
     response = requests.get(f"{flow.base}/api/oauth2/access_token", params={
@@ -79,6 +80,7 @@ def test_a_del_byte_in_a_signed_value_reaches_the_diagnosis_header_cleanly(flow)
 # -- finding 5: malformed requests are the client's fault ----------------------------------
 
 
+@pytest.mark.fidelity("F-ANS-6")
 def test_json_nested_100000_deep_is_a_malformed_request(flow):
     body = '{"a":' * 100_000 + "1" + "}" * 100_000
     response = requests.post(f"{flow.base}/api/paas/idcardocrapp", data=body,
@@ -88,6 +90,7 @@ def test_json_nested_100000_deep_is_a_malformed_request(flow):
     assert response.headers["X-Mock-Detail"] == "the JSON body is nested too deeply"
 
 
+@pytest.mark.fidelity("F-ANS-6")
 def test_an_invalid_chunk_size_is_a_malformed_request(served):
     answer = raw(served, b"POST /api/paas/idcardocrapp HTTP/1.1\r\nHost: x\r\n"
                          b"Content-Type: application/json\r\nTransfer-Encoding: chunked\r\n\r\n"
@@ -110,6 +113,7 @@ def test_malformed_input_never_reached_the_internal_fault_path(served, flow):
 # -- finding 3: nothing secret in the server's output --------------------------------------
 
 
+@pytest.mark.fidelity("F-SCN-17")
 def test_the_server_output_holds_no_secret_after_a_hostile_batch(served, flow):
     order_no = new_order_no()
     assert flow.ocr(card_image(2), order_no, userId=ID_NUMBER)[1]["code"] == "0"

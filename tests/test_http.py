@@ -84,6 +84,7 @@ def test_eight_threads_of_25_calls_are_all_answered_correctly(served):
         assert reference.ocr_result(order_no)[1]["code"] == "0"
 
 
+@pytest.mark.fidelity("F-SCN-17")
 def test_the_server_output_never_shows_secrets_tokens_or_signs(tmp_path):
     secret = "s3cr3t" * 10
     served = ServedMock(tmp_path / "mock.sqlite3", "--app", f"TIDA0009:{secret}").start()
@@ -100,6 +101,7 @@ def test_the_server_output_never_shows_secrets_tokens_or_signs(tmp_path):
         assert secret not in log
 
 
+@pytest.mark.fidelity("F-REQ-10")
 @pytest.mark.parametrize("chunked", [False, True], ids=["content-length", "chunked"])
 def test_an_oversized_body_is_refused_over_the_wire(served, chunked):
     from mock_server.limits import MAX_BODY_BYTES

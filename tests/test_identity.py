@@ -78,6 +78,7 @@ def test_address_and_native_place(identities: list[Identity]) -> None:
         assert native.startswith(province) and native.endswith(county)
 
 
+@pytest.mark.fidelity("F-PPL-6")
 def test_authority_format(identities: list[Identity]) -> None:
     for identity in identities:
         region = identity.region
@@ -93,6 +94,7 @@ def test_authority_format(identities: list[Identity]) -> None:
             assert identity.authority == f"{region.county}公安局"
 
 
+@pytest.mark.fidelity("F-PPL-6")
 def test_authority_examples() -> None:
     expected = {
         "440106": "广州市公安局天河分局",
@@ -110,6 +112,7 @@ def test_authority_examples() -> None:
     assert found == expected
 
 
+@pytest.mark.fidelity("F-PPL-3")
 def test_valid_date_format_and_terms(identities: list[Identity]) -> None:
     pattern = re.compile(r"^\d{8}-(\d{8}|长期)$")
     for identity in identities:
@@ -134,6 +137,7 @@ def test_valid_date_format_and_terms(identities: list[Identity]) -> None:
             )
 
 
+@pytest.mark.fidelity("F-PPL-5")
 def test_card_is_valid_at_as_of(identities: list[Identity]) -> None:
     for identity in identities:
         assert identity.birth <= identity.valid_from <= AS_OF
@@ -180,6 +184,7 @@ def test_nations(identities: list[Identity]) -> None:
     assert len(counts) > 5
 
 
+@pytest.mark.fidelity("F-PPL-4")
 def test_deterministic_across_generators_and_order(identities: list[Identity]) -> None:
     later = IdentityGenerator(AS_OF)
     for seed in reversed(range(200)):
@@ -195,6 +200,7 @@ def test_thread_safe(identities: list[Identity]) -> None:
     assert results == identities
 
 
+@pytest.mark.fidelity("F-PPL-3")
 def test_validity_years_boundaries() -> None:
     assert [validity_years(a) for a in (0, 15, 16, 25, 26, 45, 46, 90)] == [
         5,

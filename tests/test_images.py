@@ -112,6 +112,7 @@ def test_a_truncated_bmp_is_still_not_an_image():
     assert open_image(rle8_bmp(300, 200)).format == "BMP"
 
 
+@pytest.mark.fidelity("F-REQ-9")
 def test_the_bomb_over_http_is_answered_66660015(flow: Flow):
     _, body, response = flow.ocr(rle8_bmp(9400, 9400))
     assert (body["code"], body["msg"]) == ("66660015", "视频或图片异常")

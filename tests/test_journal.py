@@ -61,6 +61,7 @@ def test_delete_empties_it(flow: Flow):
     assert journal(flow) == []
 
 
+@pytest.mark.fidelity("F-SCN-16")
 def test_it_is_bounded_and_keeps_the_newest(tmp_path):
     store = Store(tmp_path / "j.db")
     small = Journal(store, limit=3)
@@ -75,6 +76,7 @@ def test_bad_limit_is_refused(flow: Flow, limit):
     assert flow.http.get(f"/_mock/requests?limit={limit}").status_code == 400
 
 
+@pytest.mark.fidelity("F-SCN-16")
 def test_never_a_full_secret_token_ticket_image_or_id_number(flow: Flow):
     """A busy session: tokens, both ticket kinds, OCR with images, a wrong secret, a bad sign,
     getOcrResult with the photos. None of its secrets appears in the journal."""
@@ -122,6 +124,7 @@ def test_masking_formats():
     assert masking.field("nonce", "T" * 64) == "TTTT…(64)"  # a ticket sent in the wrong field
 
 
+@pytest.mark.fidelity("F-ANS-7")
 def test_header_values_are_printable_ascii_whatever_the_input():
     every = "".join(chr(c) for c in range(0x300)) + "\u2026\ud800\U0001f600"
     value = masking.ascii_header(every)
@@ -130,6 +133,7 @@ def test_header_values_are_printable_ascii_whatever_the_input():
     assert masking.ascii_header("FxlA…(64) 身") == "FxlA...(64) \\u8eab"
 
 
+@pytest.mark.fidelity("F-SCN-16")
 def test_an_id_number_in_any_field_is_masked(flow: Flow):
     """Not only the fields named idcard: a userId, an orderNo, and the details and diagnosis that
     repeat them."""

@@ -45,6 +45,7 @@ def httpx_async_get(url: str, **kwargs: Any) -> tuple[int, dict[str, Any]]:
 CLIENTS = {"requests": requests_get, "httpx": httpx_get, "httpx-async": httpx_async_get}
 
 
+@pytest.mark.fidelity("F-HOST-1")
 @pytest.mark.parametrize("client", CLIENTS)
 @pytest.mark.parametrize("scheme", ["https", "http"])
 @pytest.mark.parametrize("host", VENDOR_HOSTS)

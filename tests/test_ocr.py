@@ -21,6 +21,7 @@ def code_msg(body):
     return body["code"], body["msg"]
 
 
+@pytest.mark.fidelity("F-ANS-8", "F-ANS-10", "F-PPL-2", "F-SIGN-5")
 def test_portrait_answer_is_a_consistent_person(flow: Flow):
     order_no = new_order_no()
     status, body, _ = flow.ocr(card_image(1), order_no)
@@ -41,6 +42,30 @@ def test_portrait_answer_is_a_consistent_person(flow: Flow):
     assert result["sign"] == result_sign(DEFAULT_APP_ID, order_no, flow.ticket)
 
 
+@pytest.mark.fidelity("F-ANS-9", "F-ANS-11", "F-ORD-6")
+@pytest.mark.parametrize("seed", range(5))
+def test_bizseqno_clarity_and_crops(flow: Flow, seed):
+    order_no = new_order_no()
+    _, body, _ = flow.ocr(card_image(40 + seed), order_no)
+    number, time = body["bizSeqNo"], body["transactionTime"]
+    assert re.fullmatch(r"\d{32}", number)
+    assert (number[:6], number[6:14], number[18:24]) == (time[2:8], "20001184", time[8:14])
+    assert 60 <= int(body["result"]["clarity"]) <= 95
+    result = flow.ocr_result(order_no, get_file="1")[1]["result"]
+    assert result["frontCrop"] == result["headPhoto"] == "" and result["frontPhoto"]
+
+
+@pytest.mark.fidelity("F-HOST-6")
+@pytest.mark.parametrize("version", ["1.0.0", "2.0", "v" * 20])
+def test_version_is_any_string_of_at_most_20(flow: Flow, version):
+    order_no = new_order_no()
+    ticket = flow.get_ticket()
+    body = flow.ocr_body(card_image(14), order_no, version=version,
+                         sign=request_sign(DEFAULT_APP_ID, order_no, NONCE, version, ticket))
+    assert flow.post(OCR_PATH, body)[1]["code"] == "0"
+
+
+@pytest.mark.fidelity("F-PPL-1")
 def test_same_image_same_person_and_another_image_another(flow: Flow):
     first = flow.ocr(card_image(2))[1]["result"]
     again = flow.ocr(card_image(2))[1]["result"]
@@ -50,6 +75,7 @@ def test_same_image_same_person_and_another_image_another(flow: Flow):
     assert other["idcard"] != first["idcard"]
 
 
+@pytest.mark.fidelity("F-HOST-5")
 def test_emblem_side_by_card_type(flow: Flow):
     _, body, _ = flow.ocr(card_image(4), cardType="1")
     result = body["result"]
@@ -65,6 +91,7 @@ def test_default_side_is_configurable(clock):
     assert "validDate" in body["result"]
 
 
+@pytest.mark.fidelity("F-ANS-12")
 def test_get_native_adds_the_native_place_of_the_number(flow: Flow):
     result = flow.ocr(card_image(6), getNative="1")[1]["result"]
     place = ric.get_birth_place(result["idcard"])
@@ -73,6 +100,7 @@ def test_get_native_adds_the_native_place_of_the_number(flow: Flow):
     assert result["address"].startswith(result["nativePlace"])
 
 
+@pytest.mark.fidelity("F-HOST-5")
 @pytest.mark.parametrize(
     ("card_type", "marked_side", "code", "msg"),
     [("0", "emblem", "66661006", "非身份证人像面"), ("1", "portrait", "66661007", "非身份证国徽面")],
@@ -86,20 +114,61 @@ def test_marked_side_wins_over_the_default(flow: Flow):
     assert "validDate" in flow.ocr(card_image(8, fmt="PNG", side="emblem"))[1]["result"]
 
 
+@pytest.mark.fidelity("F-REQ-7")
 @pytest.mark.parametrize("fmt", ["JPEG", "PNG", "BMP"])
 def test_every_accepted_format(flow: Flow, fmt):
     assert flow.ocr(card_image(9, fmt=fmt))[1]["code"] == "0"
 
 
-def test_base64_as_real_clients_write_it(flow: Flow):
+def _one_over(text: str) -> str:
+    """Base64 text one character longer than a whole number of 4-character groups."""
+    return text + "A" * ((1 - len(text)) % 4)
+
+
+def _broken(text: str, every: int, separator: str) -> str:
+    return separator.join(text[i:i + every] for i in range(0, len(text), every))
+
+
+@pytest.mark.fidelity("F-REQ-5")
+@pytest.mark.parametrize(
+    "encode",
+    [lambda t: t, lambda t: t.rstrip("="), lambda t: _broken(t, 76, "\r\n"),
+     lambda t: _broken(t, 76, "\n") + "\n", lambda t: _broken(t, 64, "\n"),
+     lambda t: _broken(t, 64, " "), lambda t: _broken(t, 10, "\t"),
+     lambda t: " " + _broken(t.rstrip("="), 1, " \r\n ") + " "],
+    ids=["plain", "unpadded", "mime-76-crlf", "76-lf", "pem-64-lf", "spaces-64", "tabs-10",
+         "whitespace-between-every-character"],
+)
+def test_base64_as_real_clients_write_it(flow: Flow, encode):
+    """The standard alphabet; whitespace (space, tab, CR, LF) anywhere is left out, padding is
+    optional."""
     data = card_image(10)
-    plain = b64(data)
-    mime = "\r\n".join(plain[i:i + 76] for i in range(0, len(plain), 76))
-    unpadded = plain.rstrip("=")
-    for text in (plain, mime, mime.replace("\r\n", "\n"), unpadded):
-        assert flow.ocr(text)[1]["code"] == "0"
+    text = b64(data)
+    assert set("+/=") & set(text)  # the image uses the characters the next test replaces
+    status, body, _ = flow.ocr(encode(text))
+    assert body["code"] == "0"
+    order_no = body["result"]["orderNo"]
+    assert base64.b64decode(flow.ocr_result(order_no, get_file="1")[1]["result"]["frontPhoto"]) == data
 
 
+@pytest.mark.fidelity("F-REQ-5")
+@pytest.mark.parametrize(
+    "encode",
+    [lambda t: t.replace("+", "-").replace("/", "_"), lambda t: t[:100] + "*" + t[100:],
+     lambda t: t[:100] + "=" + t[100:], lambda t: t[:100] + "\v" + t[100:],
+     lambda t: t[:100] + "\u3000" + t[100:], lambda t: _one_over(t.rstrip("="))],
+    ids=["url-safe-alphabet", "asterisk", "padding-inside", "vertical-tab", "ideographic-space",
+         "length-of-a-lone-character"],
+)
+def test_base64_with_anything_else_is_66661005(flow: Flow, encode):
+    text = b64(card_image(10))
+    assert "-" not in text and "_" not in text and ("+" in text or "/" in text)
+    _, body, response = flow.ocr(encode(text))
+    assert code_msg(body) == ("66661005", "图像解码异常")
+    assert response.headers["X-Mock-Detail"] == "idcardStr is not valid Base64"
+
+
+@pytest.mark.fidelity("F-REQ-6")
 def test_data_url_prefix_is_refused_unless_configured(flow: Flow, clock):
     text = "data:image/jpeg;base64," + b64(card_image(11))
     _, body, response = flow.ocr(text)
@@ -109,6 +178,7 @@ def test_data_url_prefix_is_refused_unless_configured(flow: Flow, clock):
     assert Flow(lenient.test_client()).ocr(text)[1]["code"] == "0"
 
 
+@pytest.mark.fidelity("F-SIGN-1", "F-SIGN-2", "F-REQ-4")
 def test_user_id_is_not_signed_and_sign_case_is_ignored(flow: Flow):
     body = flow.ocr_body(card_image(12), userId="user_0001")
     assert flow.post(OCR_PATH, body)[1]["code"] == "0"
@@ -117,12 +187,14 @@ def test_user_id_is_not_signed_and_sign_case_is_ignored(flow: Flow):
     assert flow.post(OCR_PATH, body)[1]["code"] == "0"
 
 
+@pytest.mark.fidelity("F-HOST-3")
 def test_query_order_no_is_only_for_tracing(flow: Flow):
     body = flow.ocr_body(card_image(13))
     _, answer, _ = flow.post(f"{OCR_PATH}?orderNo=somethingElse", body)
     assert answer["result"]["orderNo"] == body["orderNo"]
 
 
+@pytest.mark.fidelity("F-TOK-6")
 def test_nonce_ticket_never_verifies(flow: Flow):
     nonce_ticket = flow.get_ticket("NONCE", user_id="user0001")
     flow.get_ticket()
@@ -143,6 +215,7 @@ def test_ticket_of_another_app_is_refused(clock):
     assert code_msg(answer) == ILLEGAL and "another app" in response.headers["X-Mock-Detail"]
 
 
+@pytest.mark.fidelity("F-SIGN-1")
 def test_signed_fields_must_match_the_body(flow: Flow):
     body = flow.ocr_body(card_image(16))
     body["nonce"] = "X" * 32
@@ -153,17 +226,20 @@ def test_signed_fields_must_match_the_body(flow: Flow):
 # -- shape errors, in precedence order ---------------------------------------------------------
 
 
+@pytest.mark.fidelity("F-ANS-2")
 def test_get_on_the_ocr_path_is_405(flow: Flow):
     response = flow.http.get(OCR_PATH)
     assert response.status_code == 405 and code_msg(response.get_json()) == ILLEGAL
     assert response.headers["Allow"] == "OPTIONS, POST"
 
 
+@pytest.mark.fidelity("F-ANS-2")
 def test_unknown_path_is_404_in_the_envelope(flow: Flow):
     response = flow.http.get("/api/paas/nosuch")
     assert response.status_code == 404 and code_msg(response.get_json()) == ILLEGAL
 
 
+@pytest.mark.fidelity("F-REQ-1")
 @pytest.mark.parametrize(
     ("kwargs", "detail"),
     [
@@ -193,7 +269,7 @@ def test_bodies_that_are_not_a_json_object(flow: Flow, kwargs, detail):
         ({"appId": "TOOLONGAPP"}, "appId"),
         ({"userId": "u" * 33}, "userId"),
         ({"version": "v" * 21}, "version"),
-        ({"getNative": "yes"}, "getNative"),
+        ({"getNative": 1}, "getNative must be of type"),
         ({"cardType": "2"}, "cardType"),
         ({"sign": "Z" * 40}, "sign"),
     ],
@@ -201,6 +277,7 @@ def test_bodies_that_are_not_a_json_object(flow: Flow, kwargs, detail):
          "app-too-long", "user-too-long", "version-too-long", "get-native", "card-type",
          "sign-not-hex"],
 )
+@pytest.mark.fidelity("F-REQ-2", "F-REQ-3", "F-REQ-4")
 def test_malformed_fields(flow: Flow, change, detail):
     body = flow.ocr_body(card_image(17))
     for key, value in change.items():
@@ -220,6 +297,7 @@ def test_unknown_app(flow: Flow):
     assert code_msg(answer) == ILLEGAL and "not configured" in response.headers["X-Mock-Detail"]
 
 
+@pytest.mark.fidelity("F-REQ-11")
 def test_shape_is_checked_before_the_sign(flow: Flow):
     body = flow.ocr_body(card_image(19))
     body["sign"] = "0" * 40
@@ -227,6 +305,7 @@ def test_shape_is_checked_before_the_sign(flow: Flow):
     assert "orderNo" in flow.post(OCR_PATH, body)[2].headers["X-Mock-Detail"]
 
 
+@pytest.mark.fidelity("F-REQ-11")
 def test_sign_is_checked_before_the_image(flow: Flow):
     body = flow.ocr_body("not base64 at all!!")
     body["sign"] = "0" * 40
@@ -238,6 +317,7 @@ def test_not_base64_is_66661005(flow: Flow):
     assert code_msg(body) == ("66661005", "图像解码异常")
 
 
+@pytest.mark.fidelity("F-REQ-8")
 @pytest.mark.parametrize(
     "payload", [b"plain text, not an image", b"GIF89a" + b"\0" * 40, b"\xff\xd8\xff" + b"\0" * 50],
     ids=["text", "gif-header", "broken-jpeg"],
@@ -247,11 +327,13 @@ def test_bytes_that_are_not_an_image_are_66661010(flow: Flow, payload):
     assert code_msg(body) == ("66661010", "格式有误")
 
 
+@pytest.mark.fidelity("F-REQ-7")
 def test_gif_is_not_an_accepted_format(flow: Flow):
     _, body, response = flow.ocr(card_image(20, fmt="GIF"))
     assert code_msg(body) == ("66661010", "格式有误") and "GIF" in response.headers["X-Mock-Detail"]
 
 
+@pytest.mark.fidelity("F-REQ-10")
 def test_image_over_the_limit_is_refused_from_its_length(flow: Flow):
     from mock_server.limits import MAX_BODY_BYTES
 
@@ -262,6 +344,7 @@ def test_image_over_the_limit_is_refused_from_its_length(flow: Flow):
     assert code_msg(response.get_json()) == ("66660015", "视频或图片异常")
 
 
+@pytest.mark.fidelity("F-REQ-10")
 def test_idcard_str_over_20971520_characters(flow: Flow):
     text = "A" * 20_971_524
     _, body, response = flow.ocr(text)
@@ -271,6 +354,7 @@ def test_idcard_str_over_20971520_characters(flow: Flow):
 # -- getOcrResult ------------------------------------------------------------------------------
 
 
+@pytest.mark.fidelity("F-ORD-1", "F-ORD-5", "F-ORD-7")
 def test_get_ocr_result_returns_both_sides_and_the_images(flow: Flow):
     order_no = new_order_no()
     front, back = card_image(21), card_image(22, side="emblem")
@@ -290,6 +374,7 @@ def test_get_ocr_result_returns_both_sides_and_the_images(flow: Flow):
     assert result["nativePlace"] == flow.ocr(front, getNative="1")[1]["result"]["nativePlace"]
 
 
+@pytest.mark.fidelity("F-ORD-4", "F-ORD-5")
 def test_get_ocr_result_without_files_has_no_images(flow: Flow):
     order_no = new_order_no()
     flow.ocr(card_image(23), order_no)
@@ -297,6 +382,31 @@ def test_get_ocr_result_without_files_has_no_images(flow: Flow):
     assert not {"frontPhoto", "backPhoto", "headPhoto", "nativePlace", "backCode"} & set(result)
 
 
+@pytest.mark.fidelity("F-ORD-5", "F-ANS-12")
+@pytest.mark.parametrize("value", ["", "0", "2", "true", "yes", "11", "１"])
+def test_get_file_and_get_native_other_than_1_ask_for_nothing(flow: Flow, value):
+    """"1" asks for the images and the native place; any other value for neither (§6: 值为1则返回
+    文件；其他则不返回), and is no malformed request."""
+    order_no = new_order_no()
+    flow.ocr(card_image(23), order_no)
+    flow.ocr(card_image(26, side="emblem"), order_no)
+    _, body, _ = flow.ocr_result(order_no, get_file=value, get_native=value)
+    assert body["code"] == "0" and body["result"]["frontCode"] == body["result"]["backCode"] == "0"
+    assert not {"frontPhoto", "backPhoto", "frontCrop", "backCrop", "headPhoto",
+                "nativePlace"} & set(body["result"])
+
+
+@pytest.mark.fidelity("F-ANS-12")
+@pytest.mark.parametrize("value", ["", "0", "2", "true", "yes", "11"])
+def test_get_native_other_than_1_asks_for_no_native_place(flow: Flow, value):
+    """The OCR body's getNative: "1" returns the native place, any other value not (§7: 值为1则
+    返回映射信息)."""
+    _, body, _ = flow.ocr(card_image(6), getNative=value)
+    assert body["code"] == "0" and "idcard" in body["result"]
+    assert "nativePlace" not in body["result"]
+
+
+@pytest.mark.fidelity("F-ORD-3", "F-ORD-4")
 def test_failed_recognitions_are_recorded_with_their_code(flow: Flow):
     order_no = new_order_no()
     flow.ocr(card_image(24, side="emblem"), order_no, cardType="0")
@@ -310,6 +420,7 @@ def test_unknown_order_is_66660020(flow: Flow):
     assert code_msg(body) == ("66660020", "OCR 结果查询不到")
 
 
+@pytest.mark.fidelity("F-ORD-2")
 def test_orders_are_private_to_their_app(clock):
     apps = {DEFAULT_APP_ID: "a" * 64, "TIDA0002": "b" * 64}
     app = create_app(Settings(db=":memory:", apps=apps), clock=clock)
@@ -329,6 +440,7 @@ def test_get_ocr_result_checks_its_sign(flow: Flow):
     assert code_msg(body) == ILLEGAL
 
 
+@pytest.mark.fidelity("F-REQ-8")
 def test_a_truncated_jpeg_is_66661010(flow: Flow):
     whole = card_image(27)
     _, body, response = flow.ocr(whole[: len(whole) * 2 // 3])
@@ -336,6 +448,7 @@ def test_a_truncated_jpeg_is_66661010(flow: Flow):
     assert "truncated" in response.headers["X-Mock-Detail"]
 
 
+@pytest.mark.fidelity("F-REQ-8")
 def test_a_png_with_a_damaged_chunk_is_66661010(flow: Flow):
     data = bytearray(card_image(28, fmt="PNG"))
     data[len(data) // 2] ^= 0xFF

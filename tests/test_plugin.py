@@ -98,11 +98,13 @@ def test_the_suite_knows_the_mocks_development_app() -> None:
     ],
     ids=["health", "health-refused", "other-service", "not-an-object", "vendor-404", "html"],
 )
+@pytest.mark.fidelity("F-KIT-1")
 def test_the_suites_probe_tells_the_mock(app: Any, expected: bool) -> None:
     with ThreadedServer(app=app) as server:
         assert probe(server.base_url) == (True, expected)
 
 
+@pytest.mark.fidelity("F-KIT-1")
 def test_the_suites_probe_against_the_real_mock_and_nothing() -> None:
     with ThreadedServer() as server:
         assert probe(server.base_url) == (True, True)

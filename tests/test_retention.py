@@ -45,6 +45,7 @@ def test_the_default_retention_is_72_hours():
     assert Settings().max_image_bytes == limits.MAX_IMAGE_BYTES == 2 * 1024**3
 
 
+@pytest.mark.fidelity("F-ORD-8")
 def test_an_order_expires_on_the_mock_clock_and_its_image_file_goes(tmp_path):
     clock = ManualClock()
     flow, backend = build(tmp_path, clock)
@@ -63,6 +64,7 @@ def test_an_order_expires_on_the_mock_clock_and_its_image_file_goes(tmp_path):
     assert backend.service.orders.count() == 0 and backend.service.orders.stored_bytes() == 0
 
 
+@pytest.mark.fidelity("F-ORD-8")
 def test_order_ttl_is_configurable(tmp_path):
     clock = ManualClock()
     flow, _ = build(tmp_path, clock, order_ttl=100)
@@ -74,6 +76,7 @@ def test_order_ttl_is_configurable(tmp_path):
     assert result_code(flow, order_no) == NOT_FOUND
 
 
+@pytest.mark.fidelity("F-ORD-9")
 def test_past_the_image_cap_the_oldest_orders_go_first_whole(tmp_path):
     clock = ManualClock()
     images = [card_image(10 + i) for i in range(5)]
@@ -110,6 +113,7 @@ def test_disk_stays_within_the_cap_under_sustained_load(tmp_path):
     assert backend.service.orders.count() < 120
 
 
+@pytest.mark.fidelity("F-TOK-11")
 def test_dead_tokens_and_tickets_are_purged(tmp_path):
     clock = ManualClock()
     flow, backend = build(tmp_path, clock)
@@ -125,6 +129,7 @@ def test_dead_tokens_and_tickets_are_purged(tmp_path):
     assert store.query("SELECT COUNT(*) FROM tickets")[0][0] == 0
 
 
+@pytest.mark.fidelity("F-TOK-11")
 def test_a_dead_ticket_is_still_named_while_it_is_kept(tmp_path):
     clock = ManualClock()
     flow, _ = build(tmp_path, clock)
@@ -139,6 +144,7 @@ def test_a_dead_ticket_is_still_named_while_it_is_kept(tmp_path):
     assert response.headers["X-Mock-Sign-Diagnosis"].startswith("expired-ticket")
 
 
+@pytest.mark.fidelity("F-SIGN-4")
 def test_the_diagnosis_finds_the_live_ticket_whatever_the_history(tmp_path):
     clock = ManualClock()
     flow, _ = build(tmp_path, clock)
@@ -157,6 +163,7 @@ def test_the_diagnosis_finds_the_live_ticket_whatever_the_history(tmp_path):
     assert response.headers["X-Mock-Sign-Diagnosis"].startswith("user-id-signed")
 
 
+@pytest.mark.fidelity("F-ORD-10")
 def test_images_live_in_files_not_in_the_database(tmp_path):
     clock = ManualClock()
     flow, _ = build(tmp_path, clock)

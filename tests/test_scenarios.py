@@ -57,6 +57,7 @@ def test_every_documented_ocr_code_has_a_scenario():
     assert {"66661003", "66661001", "66661099", "300101", "66660020"} <= codes
 
 
+@pytest.mark.fidelity("F-SCN-4")
 def test_every_documented_warning_bit_has_a_scenario_and_so_do_combinations():
     masks = {s.multi_warning() for s in WARNING_SCENARIOS}
     for bit in WARNINGS:
@@ -106,6 +107,7 @@ def test_readme_block_is_the_catalogue_rendering():
 # -- OCR codes ---------------------------------------------------------------------------------
 
 
+@pytest.mark.fidelity("F-SCN-1")
 @pytest.mark.parametrize("entry", [s for s in OCR_SCENARIOS if s.endpoints == {"idcardocrapp"}],
                          ids=lambda s: s.name)
 def test_ocr_code_scenario_answers_the_code_and_the_order_records_it(flow: Flow, entry):
@@ -121,6 +123,7 @@ def test_ocr_code_scenario_answers_the_code_and_the_order_records_it(flow: Flow,
     assert "name" not in stored["result"]
 
 
+@pytest.mark.fidelity("F-SCN-2")
 def test_order_not_found_scenario_answers_getocrresult_although_the_order_exists(flow: Flow):
     order_no = new_order_no()
     assert flow.ocr(card_image(2), order_no)[1]["code"] == "0"
@@ -140,6 +143,7 @@ def test_an_ocr_code_also_names_its_scenario(flow: Flow):
 # -- warnings ----------------------------------------------------------------------------------
 
 
+@pytest.mark.fidelity("F-SCN-3")
 @pytest.mark.parametrize("entry", WARNING_SCENARIOS, ids=lambda s: s.name)
 def test_warning_scenario_recognises_with_the_warning(flow: Flow, entry):
     order_no = new_order_no()
@@ -163,6 +167,7 @@ def test_warning_scenario_recognises_with_the_warning(flow: Flow, entry):
     assert stored["frontClarity"] == result["clarity"]
 
 
+@pytest.mark.fidelity("F-SCN-3")
 def test_multi_warning_is_the_documented_example(flow: Flow):
     result = flow.post("/api/paas/idcardocrapp", flow.ocr_body(card_image(4)),
                        headers=scenario("warning-multiple"))[1]["result"]
@@ -187,6 +192,7 @@ def test_bad_scenario_parameters_are_refused(flow: Flow, header):
     assert response.status_code == 400 and "error" in response.get_json()
 
 
+@pytest.mark.fidelity("F-SCN-11")
 def test_a_scenario_applies_after_authentication(flow: Flow):
     body = flow.ocr_body(card_image(1))
     body["sign"] = "0" * 40
@@ -200,6 +206,7 @@ def test_a_scenario_applies_after_authentication(flow: Flow):
     assert code_msg(response.get_json()) == ILLEGAL
 
 
+@pytest.mark.fidelity("F-SCN-11")
 def test_a_scenario_that_does_not_apply_to_the_call_is_ignored_by_it(flow: Flow):
     params = {"appId": flow.app_id, "secret": flow.secret, "grant_type": "client_credential",
               "version": VERSION}
@@ -243,6 +250,7 @@ def test_queue_for_one_endpoint_and_with_parameters(flow: Flow):
     assert response.headers["X-Mock-Scenario-Applied"] == "latency; ms=1; source=queue"
 
 
+@pytest.mark.fidelity("F-SCN-12")
 def test_precedence_header_then_queue_then_marker(flow: Flow):
     flow.get_ticket()
     flow.http.post("/_mock/scenarios/next", json={"name": "warning-photocopy", "count": 2})
@@ -257,6 +265,7 @@ def test_precedence_header_then_queue_then_marker(flow: Flow):
     assert code_msg(flow.ocr(image)[1]) == ("66661003", "身份证已失效")
 
 
+@pytest.mark.fidelity("F-SCN-6")
 def test_a_failing_image_keeps_its_failure_under_a_warning_scenario(flow: Flow):
     body = flow.ocr_body(card_image(6, side="emblem"), cardType="0")
     answer = flow.post("/api/paas/idcardocrapp", body, headers=scenario("warning-photocopy"))[1]
@@ -353,7 +362,9 @@ FAULT_CASES = {
 }
 
 
+@pytest.mark.fidelity("F-SCN-7", "F-SCN-8")
 @pytest.mark.parametrize("name", list(FAULT_CASES))
+@pytest.mark.fidelity("F-SCN-9", "F-SCN-10")
 def test_transport_fault_on_the_wire(served: Flow, name):
     order_no = new_order_no()
     served_before_fault = FAULT_CASES[name](served, served.ocr_body(card_image(7), order_no))
@@ -366,6 +377,7 @@ def test_transport_fault_on_the_wire(served: Flow, name):
     assert faulted["scenario"] == name and faulted["fault"] == name
 
 
+@pytest.mark.fidelity("F-SCN-8")
 def test_faults_apply_to_token_and_ticket_calls_too(served: Flow):
     params = {"appId": served.app_id, "secret": served.secret, "grant_type": "client_credential",
               "version": VERSION}

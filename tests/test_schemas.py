@@ -534,16 +534,19 @@ def test_request_alias_rules():
 
     token = {"appId": "IDAXXXXX", "secret": "s", "grant_type": "client_credential", "version": "1.0.0"}
     assert not is_valid("access_token.request.json", dict(token, app_id="IDAXXXXX"))
+    no_app_id = {k: v for k, v in token.items() if k != "appId"}
+    assert not is_valid("access_token.request.json", dict(no_app_id, webankAppId="IDAXXXXX"))
     assert not is_valid("access_token.request.json", {k: v for k, v in token.items() if k != "appId"})
     assert not is_valid("access_token.request.json", dict(token, grant_type="CLIENT_CREDENTIAL"))
     assert not is_valid("access_token.request.json", dict(token, secret="s" * 65))
 
     q = dict(GET_OCR_REQUEST)
-    assert not is_valid("getOcrResult.request.json", dict(q, appId="IDAXXXXX"))
+    assert not is_valid("getOcrResult.request.json", dict(q, webankAppId="IDAXXXXX"))
     alias = {k: v for k, v in q.items() if k != "app_id"}
-    assert is_valid("getOcrResult.request.json", dict(alias, appId="IDAXXXXX"))
+    assert not is_valid("getOcrResult.request.json", dict(alias, appId="IDAXXXXX"))
     assert is_valid("getOcrResult.request.json", dict(alias, webankAppId="IDAXXXXX"))
-    assert not is_valid("getOcrResult.request.json", dict(q, get_file="2"))
+    for value in ("", "0", "2", "true"):  # anything but "1" asks for nothing (§6)
+        assert is_valid("getOcrResult.request.json", dict(q, get_file=value, get_native=value))
 
 
 def test_nonce_ticket_requires_user_id():

@@ -4,7 +4,7 @@ the store, attached to the vendor's bare 400101 (§5b); and the recent nonces th
 from __future__ import annotations
 
 import re
-from collections.abc import Callable, Mapping
+from collections.abc import Mapping
 from typing import TYPE_CHECKING, Any
 
 from mock_server import masking, schemas
@@ -52,13 +52,9 @@ class SignExplainer:
 
     RECENT_NONCES = 16
 
-    def __init__(
-        self, store: Store, credentials: Credentials,
-        app_key: Callable[[Mapping[str, Any]], str | None],
-    ) -> None:
+    def __init__(self, store: Store, credentials: Credentials) -> None:
         self._store = store
         self._credentials = credentials
-        self._app_key = app_key
 
     def tickets(self, app_id: str) -> list[TicketCandidate]:
         return [TicketCandidate(value, status)
@@ -113,7 +109,7 @@ class SignExplainer:
             return error
         if schemas.first_error(schema, {**request, "sign": "0" * 40}) is not None:
             return error
-        app_key = self._app_key(request)
+        app_key = schemas.app_id_key(schema, request)
         if app_key is None or not self._credentials.knows(request[app_key]):
             return error
         signed = names.read(app_key, request)
