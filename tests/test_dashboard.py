@@ -150,3 +150,13 @@ def test_a_browser_asking_for_a_favicon_gets_nothing_rather_than_an_error(flow):
     response = flow.http.get("/favicon.ico")
     assert response.status_code == 204 and response.data == b""
 
+
+def test_the_readme_shows_the_dashboard_as_the_browser_test_takes_it():
+    from pathlib import Path
+
+    from PIL import Image
+
+    root = Path(__file__).resolve().parents[1]
+    assert "](docs/dashboard.png)" in (root / "README.md").read_text(encoding="utf-8")
+    with Image.open(root / "docs" / "dashboard.png") as picture:
+        assert picture.format == "PNG" and picture.width == 1280  # the browser test's wide view
