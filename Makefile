@@ -3,7 +3,7 @@ VENV := .venv
 BIN := $(VENV)/bin
 STAMP := $(VENV)/.installed
 
-.PHONY: serve test fuzz bench clean
+.PHONY: serve test fuzz bench screenshots clean
 
 $(STAMP): pyproject.toml
 	$(PYTHON) -m venv $(VENV)
@@ -22,6 +22,11 @@ test: $(STAMP)
 # A long Schemathesis run (>= 5,000 cases, stateful phase included); figures in docs/fuzzing.md.
 fuzz: $(STAMP)
 	$(BIN)/python -m tests.fuzzing.run --max-examples 200
+
+# The README's dashboard picture, taken by the browser test (needs Debian's chromium).
+screenshots: $(STAMP)
+	$(BIN)/pytest -q tests/test_dashboard_browser.py
+	cp build/screenshots/requests-1280.png docs/dashboard.png
 
 bench: $(STAMP)
 	$(BIN)/python bench/bench_server.py

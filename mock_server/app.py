@@ -4,7 +4,7 @@ from __future__ import annotations
 
 from flask import Flask
 
-from mock_server.api import access_log, admin, error_handlers, kyc
+from mock_server.api import access_log, admin, error_handlers, front, kyc
 from mock_server.backend import Backend
 from mock_server.clock import Clock
 from mock_server.ids import IdSource
@@ -18,6 +18,7 @@ def create_app(
     app.extensions["idcard_mock"] = Backend.build(settings or Settings(), clock, ids)
     app.register_blueprint(kyc.blueprint)
     app.register_blueprint(admin.blueprint)
+    app.register_blueprint(front.blueprint)
     error_handlers.register(app)
     access_log.register(app)
     return app

@@ -7,7 +7,8 @@ from typing import TYPE_CHECKING
 
 import click
 
-from mock_server import limits, signing
+from mock_server import limits, log_format, signing
+from mock_server.api.paths import DASHBOARD_PATH
 from mock_server.fixtures import DEFAULT_AS_OF, DEFAULT_INVALID_SHARE
 from mock_server.private_files import PrivateFileError, create_private, read_private
 from mock_server.recognizer import SIDES
@@ -140,8 +141,16 @@ def main() -> None:
     envvar="IDCARD_MOCK_MAX_IMAGE_BYTES",
     help="Bytes orders may keep in all (images, plus 1 KiB a record); past it the oldest go.",
 )
+@click.option(
+    "--log-format",
+    "log_kind",
+    type=click.Choice(log_format.FORMATS),
+    default=log_format.TEXT,
+    envvar=log_format.ENV,
+    help="Log lines for people (text) or one JSON object per line for log pipelines (json).",
+)
 def serve(host, port, db, apps, apps_from_file, workers, strict, default_side, accept_data_url,
-          fixture_dirs, default_fixtures, admin_token, order_ttl, max_image_bytes) -> None:
+          fixture_dirs, default_fixtures, admin_token, order_ttl, max_image_bytes, log_kind) -> None:
     """Serve the mock on HOST:PORT (gunicorn, gevent workers)."""
     from mock_server import server
 
@@ -172,17 +181,37 @@ def serve(host, port, db, apps, apps_from_file, workers, strict, default_side, a
     if db != ":memory:":
         create_private(db)  # tokens, tickets and images: 0600 from the first byte
         Store(db).close()  # create (or migrate) the schema once, before the workers race to do it
-    click.echo(f"idcard-mock on http://{host}:{port}  db={db}  workers={workers}")
+    url = f"http://{host}:{port}"
+    say = _announcer(log_kind)
+    say(f"idcard-mock on {url}  db={db}  workers={workers}", url=url, db=db, workers=workers)
+    say(f"  dashboard {url}{DASHBOARD_PATH}", dashboard=f"{url}{DASHBOARD_PATH}")
     for app_id, secret in settings.apps.items():
         shown = secret if (app_id, secret) == (DEFAULT_APP_ID, DEFAULT_SECRET) else "<given>"
-        click.echo(f"  app {app_id}  secret {shown}")
+        say(f"  app {app_id}  secret {shown}", app=app_id)
     for pack in packs:
-        click.echo(f"  fixtures {pack.directory}  ({len(pack.entries)} images)")
+        say(f"  fixtures {pack.directory}  ({len(pack.entries)} images)", fixtures=str(pack.directory),
+            images=len(pack.entries))
     sys.stdout.flush()
     try:
-        server.serve(settings, listener, workers)
+        server.serve(settings, listener, workers, log_kind)
     finally:
         listener.close()
+
+
+def _announcer(kind: str):
+    """The start-up lines, in the log's format: text as printed, or one JSON object each (the
+    development secret is printed on purpose, so these lines do not go through logsafe)."""
+    if kind == log_format.TEXT:
+        return lambda message, **_fields: click.echo(message)
+    import logging
+
+    startup = logging.getLogger("idcard_mock.startup")
+    handler = logging.StreamHandler(sys.stdout)
+    handler.setFormatter(log_format.formatter(kind))
+    startup.handlers[:] = [handler]
+    startup.setLevel(logging.INFO)
+    startup.propagate = False
+    return lambda message, **fields: startup.info(message.strip(), extra=fields)
 
 
 def _fixture_packs(settings: Settings) -> list[FixturePack]:

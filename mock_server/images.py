@@ -18,6 +18,8 @@ from mock_server.errors import ApiError
 from mock_server.limits import MAX_IMAGE_PIXELS
 
 ACCEPTED_FORMATS = ("JPEG", "PNG", "BMP")
+# How each accepted format begins, and its media type (for serving a stored image back).
+_SIGNATURES = ((b"\xff\xd8\xff", "image/jpeg"), (b"\x89PNG\r\n\x1a\n", "image/png"), (b"BM", "image/bmp"))
 _WHITESPACE = re.compile(r"[\r\n\t ]")
 _DATA_URL = re.compile(r"^data:[\w/+.-]*;base64,")
 _JPEG_EOI = b"\xff\xd9"
@@ -133,3 +135,8 @@ def _check_bmp(im: Image.Image, data: bytes) -> None:
             raise ApiError("NOT_AN_IMAGE", "the BMP is truncated: its pixel array is incomplete")
     elif not data[offset:].rstrip(b"\x00").endswith(_BMP_END_OF_BITMAP):
         raise ApiError("NOT_AN_IMAGE", "the BMP is truncated: its run-length data has no end code")
+
+
+def media_type(data: bytes) -> str:
+    """The media type of an accepted image's bytes; application/octet-stream for anything else."""
+    return next((kind for head, kind in _SIGNATURES if data.startswith(head)), "application/octet-stream")

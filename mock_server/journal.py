@@ -71,9 +71,11 @@ def build_entry(
     answer: Mapping[str, Any] | None,
     fault: str | None,
     detail: str | None,
+    duration_ms: float | None = None,
 ) -> dict[str, Any]:
     """One journal entry. `answer` is the vendor body the call produced (before any fault);
-    `http_status` what the client received (None: no answer at all)."""
+    `http_status` what the client received (None: no answer at all); `duration_ms` how long the
+    answer took (a latency or stall scenario's delay included)."""
     selection = record.selection
     # An ID number may stand in any value a client sends (a userId, an orderNo, an app id) and in
     # every detail that repeats it: mask them all, not only the fields named idcard.
@@ -91,6 +93,7 @@ def build_entry(
         "scenario_source": selection.source if selection else None,
         "sign": record.sign,
         "detail": "; ".join([*([detail] if detail else []), *record.notes]) or None,
+        "duration_ms": None if duration_ms is None else round(duration_ms, 1),
         "request": dict(request),
         "answer": answer_summary(answer),
     })

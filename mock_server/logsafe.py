@@ -12,8 +12,12 @@ rewrites every record before any handler formats it:
   token header) and any run of more than 40 letters and digits (every token and ticket is 64)
   is masked as the journal masks a secret (`FxlA…(64)`);
 - an ID number is masked to `110105********002X`;
+- the one value kept after `sign=` is a sign diagnosis' name (`sign=user-id-signed`, the
+  explainer's closed vocabulary), which no sign, secret or token can be;
 - control characters are escaped (`\\x01`), so a request cannot forge or hide log lines; a
-  traceback keeps its line breaks.
+  traceback keeps its line breaks;
+- the fields a record carries besides its message (the access line's `code`, `order`, … that the
+  JSON format writes as keys) get the same treatment.
 """
 
 from __future__ import annotations
@@ -22,6 +26,7 @@ import logging
 import re
 
 from mock_server import masking
+from mock_server.explain.diagnosis import MISTAKE_NAMES
 
 _QUERY = re.compile(r"\?[^\s'\"]+")
 _KEYED = re.compile(
@@ -33,9 +38,20 @@ _CONTROL = re.compile(r"[\x00-\x1f\x7f]")
 _CONTROL_BUT_NEWLINE = re.compile(r"[\x00-\x09\x0b-\x1f\x7f]")
 
 
+# Every attribute of a plain record: anything else on a record was given to it (`extra=`).
+_STANDARD = frozenset(vars(logging.LogRecord("", 0, "", 0, "", (), None))) | {"message", "asctime"}
+
+
+def _keyed(match: re.Match[str]) -> str:
+    name, value = match.group(1), match.group(3)
+    if name.lower() == "sign" and all(part in MISTAKE_NAMES for part in value.split("+")):
+        return match.group()
+    return name + match.group(2) + masking.secret(value)
+
+
 def clean(text: str, *, keep_newlines: bool = False) -> str:
     text = _QUERY.sub("?(query not logged)", text)
-    text = _KEYED.sub(lambda m: m.group(1) + m.group(2) + masking.secret(m.group(3)), text)
+    text = _KEYED.sub(_keyed, text)
     text = _LONG.sub(lambda m: masking.secret(m.group()), text)
     text = masking.id_numbers_in(text)
     control = _CONTROL_BUT_NEWLINE if keep_newlines else _CONTROL
@@ -54,6 +70,9 @@ class SafeRecords(logging.Filter):
             record.exc_info = None
         if record.stack_info:
             record.stack_info = clean(record.stack_info, keep_newlines=True)
+        for name, value in vars(record).items():
+            if name not in _STANDARD and isinstance(value, str):
+                setattr(record, name, clean(value))
         return True
 
 

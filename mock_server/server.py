@@ -32,7 +32,7 @@ from gunicorn import sock as gunicorn_sock
 from gunicorn.app.base import BaseApplication
 from gunicorn.arbiter import Arbiter
 
-from mock_server import logsafe
+from mock_server import log_format, logsafe
 from mock_server.app import create_app
 from mock_server.settings import Settings
 
@@ -83,10 +83,10 @@ def die_with_parent() -> None:
         os._exit(1)
 
 
-def configure_logging() -> None:
-    """The mock's log (access lines, faults) on standard output, one line each."""
+def configure_logging(kind: str = log_format.TEXT) -> None:
+    """The mock's log (access lines, faults) on standard output, one line (or JSON object) each."""
     handler = logging.StreamHandler(sys.stdout)
-    handler.setFormatter(logging.Formatter("%(message)s"))
+    handler.setFormatter(log_format.formatter(kind))
     log.handlers[:] = [handler]
     log.setLevel(logging.INFO)
     log.propagate = False
@@ -129,13 +129,18 @@ def _taking_turns(app: Callable[..., Any]) -> Callable[..., Any]:
     return wsgi
 
 
-def _post_fork(_server: Arbiter, _worker: Any) -> None:
-    die_with_parent()
-    configure_logging()
+def _post_fork(kind: str) -> Callable[[Arbiter, Any], None]:
+    def post_fork(_server: Arbiter, _worker: Any) -> None:
+        die_with_parent()
+        configure_logging(kind)
+
+    return post_fork
 
 
-def serve(settings: Settings, listener: socket.socket, workers: int) -> None:
-    """Serve until SIGINT or SIGTERM on `listener` (from `bind`)."""
+def serve(settings: Settings, listener: socket.socket, workers: int,
+          log_kind: str = log_format.TEXT) -> None:
+    """Serve until SIGINT or SIGTERM on `listener` (from `bind`), logging in `log_kind`
+    (log_format.py)."""
     logsafe.install("gunicorn.error", "gunicorn.access", "idcard_mock", "idcard_mock.access",
                     "mock_server")
     host, port = listener.getsockname()[:2]
@@ -150,10 +155,11 @@ def serve(settings: Settings, listener: socket.socket, workers: int) -> None:
         # slow link only holds its own greenlet, never the worker.
         "timeout": 120,
         "graceful_timeout": DRAIN_SECONDS,
-        "post_fork": _post_fork,
+        "post_fork": _post_fork(log_kind),
         # Access lines come from the app (api/access_log.py); gunicorn logs only its own events.
         "accesslog": None,
         "errorlog": "-",
         "loglevel": "info",
+        "logconfig_dict": log_format.gunicorn_config(log_kind),
     }
     GunicornServer(settings, listener, options).run()

@@ -346,8 +346,14 @@ class KycService:
     def ocr_result(self, params: Mapping[str, str], record: CallRecord | None = None) -> dict[str, Any]:
         call = Call(record or CallRecord(OCR_RESULT), dict(params), RESULT_FIELDS)
         self._run(OCR_RESULT, call)
-        params, sides, now = call.request, call.sides, call.now
-        result: dict[str, Any] = {"orderNo": call.record.order_no}
+        return self.result_answer(call.record.order_no, call.sides, call.now, call.request)
+
+    def result_answer(
+        self, order_no: str, sides: Mapping[str, SideRecord], now: float, params: Mapping[str, Any]
+    ) -> dict[str, Any]:
+        """What getOcrResult answers for an order's recorded `sides` (§6), `get_file` and
+        `get_native` read from `params`; the dashboard shows it for an order without a sign."""
+        result: dict[str, Any] = {"orderNo": order_no}
         with_files = params.get("get_file") == "1"
         for side, prefix in ((PORTRAIT, "front"), (EMBLEM, "back")):
             record = sides.get(side)

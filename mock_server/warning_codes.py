@@ -35,3 +35,13 @@ def warning(positions: Iterable[int]) -> str:
     """The mask with only the first (lowest) position of `positions` set."""
     first = min(positions, default=None)
     return NO_WARNING if first is None else multi_warning((first,))
+
+
+def decode(mask: str) -> list[tuple[int, str, str, str]]:
+    """(position, slug, the vendor's wording, plain English) for every bit set in `mask`; a bit
+    the vendor does not document is named as such."""
+    return [
+        (position, *WARNINGS.get(position, ("undocumented", "", f"bit {position}, which the vendor "
+                                            "does not document")))
+        for position, bit in enumerate(mask, 1) if bit == "1"
+    ]

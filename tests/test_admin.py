@@ -87,7 +87,7 @@ def test_vendor_calls_are_not_guarded(app):
 
 def test_serve_admin_token_option_and_environment(monkeypatch, tmp_path):
     started = []
-    monkeypatch.setattr(server, "serve", lambda settings, listener, workers: (
+    monkeypatch.setattr(server, "serve", lambda settings, listener, workers, log_kind: (
         listener.close(), started.append((settings,))))
     db = str(tmp_path / "m.db")
     result = CliRunner().invoke(main, ["serve", "--port", "0", "--db", db, "--admin-token", TOKEN])
@@ -146,12 +146,39 @@ def test_queue_from_query_parameters_and_its_listing(flow: Flow):
     response = flow.http.post("/_mock/scenarios/next?name=stall&count=3&endpoint=getOcrResult")
     assert response.status_code == 201
     assert response.get_json()["queue"] == [
-        {"name": "stall", "remaining": 3, "endpoint": "getOcrResult", "params": {"seconds": 35.0}}]
+        {"id": 1, "name": "stall", "remaining": 3, "endpoint": "getOcrResult", "params": {"seconds": 35.0}}]
     assert flow.http.delete("/_mock/scenarios/next").get_json()["queue"] == []
 
 
-def test_unknown_admin_path_is_not_found(flow: Flow):
-    assert flow.http.get("/_mock/nothing").status_code == 404
+def test_one_queued_scenario_is_removed_by_its_id(flow: Flow):
+    flow.http.post("/_mock/scenarios/next", json={"name": "ocr-card-expired"})
+    queue = flow.http.post("/_mock/scenarios/next", json={"name": "http-503"}).get_json()["queue"]
+    first = queue[0]["id"]
+    remaining = flow.http.delete(f"/_mock/scenarios/next/{first}").get_json()["queue"]
+    assert [e["name"] for e in remaining] == ["http-503"]
+    again = flow.http.delete(f"/_mock/scenarios/next/{first}")
+    assert again.status_code == 404 and f"no queued scenario has id {first}" in again.get_json()["error"]
+
+
+def test_unknown_admin_path_is_the_mocks_own_404_listing_the_admin_paths(flow: Flow):
+    response = flow.http.get("/_mock/helth")
+    assert response.status_code == 404
+    body = response.get_json()
+    assert "code" not in body and body["error"] == "idcard-mock: no such path /_mock/helth under /_mock/"
+    assert {"method": "GET", "path": "/_mock/health"} in body["admin_paths"]
+    assert {"method": "GET", "path": "/_mock/dashboard"} in body["admin_paths"]
+    assert response.headers["X-Mock-Detail"] == body["error"]
+
+
+def test_a_wrong_method_under_the_admin_surface_is_the_mocks_own_405(flow: Flow):
+    response = flow.http.get("/_mock/reset")
+    assert response.status_code == 405 and response.headers["Allow"] == "OPTIONS, POST"
+    assert "code" not in response.get_json()
+
+
+def test_vendor_paths_keep_the_vendors_404_and_405(flow: Flow):
+    for response in (flow.http.get("/api/oauth2/acess_token"), flow.http.get("/api/paas/idcardocrapp")):
+        assert response.get_json()["code"] == "400101"
 
 
 @pytest.mark.parametrize("path", ["/_mock/scenarios/next", "/_mock/clock/advance"])

@@ -2,6 +2,9 @@
 
 from __future__ import annotations
 
+import json
+import re
+
 import pytest
 from click.testing import CliRunner
 
@@ -12,8 +15,9 @@ from mock_server.settings import DEFAULT_APP_ID, DEFAULT_SECRET
 
 @pytest.fixture
 def started(monkeypatch):
-    """Capture what `serve` would start instead of starting it: (settings, host, port, workers),
-    the host and port as asked for (the socket is bound to a port of the system's choosing)."""
+    """Capture what `serve` would start instead of starting it: (settings, host, port, workers,
+    log format), the host and port as asked for (the socket is bound to a port of the system's
+    choosing)."""
     calls, asked = [], []
     real_bind = server.bind
 
@@ -21,9 +25,9 @@ def started(monkeypatch):
         asked.append((host, port))
         return real_bind("127.0.0.1", 0)
 
-    def serve(settings, listener, workers):
+    def serve(settings, listener, workers, log_kind):
         listener.close()
-        calls.append((settings, *asked[-1], workers))
+        calls.append((settings, *asked[-1], workers, log_kind))
 
     monkeypatch.setattr(server, "bind", bind)
     monkeypatch.setattr(server, "serve", serve)
@@ -33,10 +37,24 @@ def started(monkeypatch):
 def test_defaults_bind_loopback_and_print_the_development_app(started, tmp_path):
     result = CliRunner().invoke(main, ["serve", "--db", str(tmp_path / "m.db")])
     assert result.exit_code == 0, result.output
-    settings, host, port, workers = started[0]
-    assert (host, port, workers) == ("127.0.0.1", 8000, 2)
+    settings, host, port, workers, log_kind = started[0]
+    assert (host, port, workers, log_kind) == ("127.0.0.1", 8000, 2, "text")
     assert settings.apps == {DEFAULT_APP_ID: DEFAULT_SECRET}
     assert f"app {DEFAULT_APP_ID}  secret {DEFAULT_SECRET}" in result.output
+    assert re.search(r"^  dashboard http://127\.0\.0\.1:\d+/_mock/dashboard$", result.output, re.M)
+
+
+def test_the_json_log_format_from_the_option_or_the_environment(started, tmp_path):
+    result = CliRunner().invoke(main, ["serve", "--db", str(tmp_path / "m.db"), "--log-format", "json"])
+    assert result.exit_code == 0, result.output
+    banner = [json.loads(line) for line in result.output.splitlines()]
+    assert banner[1]["dashboard"].endswith("/_mock/dashboard")
+    assert banner[2]["app"] == DEFAULT_APP_ID
+    result = CliRunner().invoke(main, ["serve", "--db", str(tmp_path / "m.db")],
+                                env={"IDCARD_MOCK_LOG_FORMAT": "json"})
+    assert [call[-1] for call in started] == ["json", "json"]
+    result = CliRunner().invoke(main, ["serve", "--log-format", "xml"])
+    assert result.exit_code == 2 and "'text', 'json'" in result.output
 
 
 def test_apps_options_and_environment(started, tmp_path):
@@ -44,7 +62,7 @@ def test_apps_options_and_environment(started, tmp_path):
            "IDCARD_MOCK_DB": str(tmp_path / "env.db"), "IDCARD_MOCK_STRICT": "1"}
     result = CliRunner().invoke(main, ["serve", "--workers", "3"], env=env)
     assert result.exit_code == 0, result.output
-    settings, _, port, workers = started[0]
+    settings, _, port, workers, _ = started[0]
     assert (port, workers) == (9100, 3) and settings.strict
     assert settings.apps == {"APPA0001": "s1", "APPB0002": "s2"}
     assert settings.db == str(tmp_path / "env.db")

@@ -11,7 +11,7 @@ import socket
 import pytest
 import requests
 
-from mock_server import masking
+from mock_server import masking, signing
 from mock_server.served import ServedMock
 from tests.support import NONCE, VERSION, Flow, card_image, new_order_no
 
@@ -113,11 +113,17 @@ def test_malformed_input_never_reached_the_internal_fault_path(served, flow):
 # -- finding 3: nothing secret in the server's output --------------------------------------
 
 
-@pytest.mark.fidelity("F-SCN-17")
-def test_the_server_output_holds_no_secret_after_a_hostile_batch(served, flow):
+def hostile_batch(served: ServedMock, flow: Flow) -> dict[str, str]:
+    """Requests whose credentials and ID numbers a careless server would log; the full values
+    that must not appear in its output, by name."""
     order_no = new_order_no()
     assert flow.ocr(card_image(2), order_no, userId=ID_NUMBER)[1]["code"] == "0"
     sign = flow.ocr_body(card_image(2), order_no)["sign"]
+    # A failed call, whose access line carries the vendor's msg and the sign diagnosis: userId
+    # (an ID number) signed, an ID number as the orderNo.
+    wrong = flow.ocr_body(card_image(3), ID_NUMBER, userId=ID_NUMBER)
+    wrong["sign"] = signing.sign([APP_ID, ID_NUMBER, NONCE, VERSION, flow.ticket, ID_NUMBER])
+    assert flow.post("/api/paas/idcardocrapp", wrong)[1]["code"] == "400101"
     query = (f"appId={APP_ID}&secret={SECRET}&access_token={flow.token}&ticket={flow.ticket}"
              f"&sign={sign}&userId={ID_NUMBER}&nonce={NONCE}")
     encoded = query.replace("secret=", "%73ecret=").replace("sign=", "%73ign=")
@@ -138,10 +144,47 @@ def test_the_server_output_holds_no_secret_after_a_hostile_batch(served, flow):
     ]
     for request in batch:
         raw(served, request.encode("latin-1"))
-    log = served.log.read_text(errors="replace")
-    assert "Invalid request" in log  # the batch did reach the log
-    for what, value in {"secret": SECRET, "token": flow.token, "SIGN ticket": flow.ticket,
-                        "sign": sign, "ID number": ID_NUMBER}.items():
-        assert value not in log, f"the server output holds a full {what}"
-    assert masking.secret(SECRET) in log
+    return {"secret": SECRET, "token": flow.token, "SIGN ticket": flow.ticket, "sign": sign,
+            "ID number": ID_NUMBER}
+
+
+def assert_nothing_secret(log: str, secrets: dict[str, str], shown: str | None = None) -> None:
+    """`log` as written; `shown` the text it shows (JSON escapes decoded)."""
+    shown = log if shown is None else shown
+    assert "Invalid request" in shown  # the batch did reach the log
+    for what, value in secrets.items():
+        assert value not in log and value not in shown, f"the server output holds a full {what}"
+    assert masking.secret(SECRET) in shown
     assert not re.search(r"[\x00-\x08\x0b-\x1f\x7f]", log), "a raw control character was logged"
+
+
+@pytest.mark.fidelity("F-SCN-17")
+def test_the_server_output_holds_no_secret_after_a_hostile_batch(served, flow):
+    secrets = hostile_batch(served, flow)
+    log = served.log.read_text(errors="replace")
+    assert_nothing_secret(log, secrets)
+    masked = masking.id_number(ID_NUMBER)
+    assert ("POST /api/paas/idcardocrapp 200 code=400101 msg=不合法的请求 sign=user-id-signed "
+            in log)
+    assert re.search(rf"sign=user-id-signed \d+ms order={re.escape(masked)} ", log)
+
+
+@pytest.mark.fidelity("F-SCN-17")
+def test_the_json_log_holds_no_secret_after_a_hostile_batch(tmp_path):
+    served = ServedMock(tmp_path / "mock.sqlite3", "--app", f"{APP_ID}:{SECRET}", "--log-format",
+                        "json", workers=1).start()
+    try:
+        flow = Flow(requests.Session(), base=served.base, app_id=APP_ID, secret=SECRET)
+        flow.get_ticket()
+        secrets = hostile_batch(served, flow)
+    finally:
+        served.stop()
+    log = served.log.read_text(errors="replace")
+    records = [json.loads(line) for line in log.splitlines() if line.strip()]  # every line a JSON object
+    assert_nothing_secret(log, secrets, "\n".join(json.dumps(r, ensure_ascii=False) for r in records))
+    failed = [r for r in records if r.get("logger") == "idcard_mock.access" and "sign" in r]
+    assert len(failed) == 1, failed
+    assert failed[0]["sign"] == "user-id-signed"
+    assert (failed[0]["code"], failed[0]["vendor_msg"]) == ("400101", "不合法的请求")
+    assert failed[0]["order"] == masking.id_number(ID_NUMBER)
+    assert failed[0]["status"] == 200 and isinstance(failed[0]["duration_ms"], float)

@@ -28,6 +28,11 @@ ID_NUMBER = "340621197709022835"
      "userId 340621********2835 orderNo 202407261436381234"),
     ("line\r\nforged [ERROR] line\x1b[31m", "line\\x0d\\x0aforged [ERROR] line\\x1b[31m"),
     ("Perhaps out of memory?", "Perhaps out of memory?"),
+    # A sign diagnosis' name is kept after sign=; anything else there is masked.
+    ("code=400101 sign=user-id-signed 3ms", "code=400101 sign=user-id-signed 3ms"),
+    ("sign=nonce-ticket+whitespace", "sign=nonce-ticket+whitespace"),
+    ("sign=user-id-signed+hunter2", "sign=user…(22)"),
+    ("sign=hunter2", "sign=hunt…(7)"),
 ])
 def test_clean(text, expected):
     assert logsafe.clean(text) == expected
@@ -55,6 +60,16 @@ def test_a_record_with_arguments_and_a_traceback_is_cleaned_before_formatting():
     assert f"ValueError: bad chunk {masking.secret(TOKEN)} for 340621********2835" in text
     assert "Traceback (most recent call last):\n" in text
     assert f"127.0.0.1 sign={masking.secret(SIGN)}" in text
+
+
+def test_the_fields_a_record_carries_are_cleaned_too():
+    record = logging.LogRecord("idcard_mock.access", logging.INFO, __file__, 1, "line", (), None)
+    record.order = ID_NUMBER
+    record.path = f"/api/{TOKEN}\x1b"
+    record.status = 200
+    logsafe.SafeRecords().filter(record)
+    assert (record.order, record.path) == ("340621********2835", f"/api/{masking.secret(TOKEN)}\\x1b")
+    assert record.status == 200
 
 
 def test_install_filters_named_loggers_and_the_last_resort_once():

@@ -26,7 +26,11 @@ body = Flow(app.test_client()).ocr(card_image(1))[1]
 manifest = json.loads((data_dir("fixtures") / "manifest.json").read_text(encoding="utf-8"))
 first = data_dir("fixtures") / manifest["entries"][0]["image"]
 fixture = Flow(app.test_client()).ocr(first.read_bytes())[1]
-print(json.dumps({"package": mock_server.__file__, "schemas": str(data_dir("schemas")),
+client = app.test_client()
+dashboard = [client.get(path).status_code for path in (
+    "/_mock/dashboard", "/_mock/dashboard/static/dashboard.js", "/_mock/dashboard/static/dashboard.css")]
+print(json.dumps({"dashboard": dashboard, "package": mock_server.__file__,
+                  "schemas": str(data_dir("schemas")),
                   "fixtures": str(data_dir("fixtures")), "code": body["code"],
                   "fixture_answer": fixture["result"]["name"],
                   "fixture_expected": manifest["entries"][0]["result"]["name"]}))
@@ -64,3 +68,4 @@ def test_installed_copy_finds_its_schemas_and_answers(installed, tmp_path):
     assert report["fixtures"] == str(installed / "idcard_mock_data" / "fixtures")
     assert report["code"] == "0"
     assert report["fixture_answer"] == report["fixture_expected"]
+    assert report["dashboard"] == [200, 200, 200]  # its templates and static files are in the wheel

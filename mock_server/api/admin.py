@@ -16,14 +16,17 @@ from typing import Any
 from flask import Blueprint, Response, request
 
 from mock_server import __version__
-from mock_server.api import trust
+from mock_server.api import dashboard, trust
+from mock_server.api.paths import ADMIN_PREFIX
 from mock_server.api.respond import backend, mock_response
 from mock_server.clock import ClockRangeError, beijing
 from mock_server.journal import LIMIT, Journal
 from mock_server.order_listing import listing
 from mock_server.scenarios import CATALOGUE_SCENARIOS, CURRENT, ScenarioError, select
 
-blueprint = Blueprint("admin", __name__, url_prefix="/_mock")
+blueprint = Blueprint("admin", __name__, url_prefix=ADMIN_PREFIX)
+# The dashboard's pages sit under /_mock/dashboard, behind the same guard.
+blueprint.register_blueprint(dashboard.blueprint, url_prefix="/dashboard")
 
 SERVICE = "idcard-mock"
 
@@ -133,6 +136,14 @@ def queue_next() -> Response:
 @blueprint.delete("/scenarios/next")
 def clear_queue() -> Response:
     backend().service.scenarios.queue.clear()
+    return _queue_answer()
+
+
+@blueprint.delete("/scenarios/next/<int:entry_id>")
+def remove_queued(entry_id: int) -> Response:
+    """One queued scenario removed, by the `id` the queue lists it with."""
+    if not backend().service.scenarios.queue.remove(entry_id):
+        return _queue_answer(404, error=f"no queued scenario has id {entry_id}")
     return _queue_answer()
 
 

@@ -1,12 +1,14 @@
-"""One place turns every failure outside the calls themselves into the vendor envelope."""
+"""One place turns every failure outside the calls themselves into the vendor envelope; under
+/_mock/ a missing path or a wrong method is the mock's own answer (api/front.py)."""
 
 from __future__ import annotations
 
 import logging
 
-from flask import Flask, Response
+from flask import Flask, Response, request
 from werkzeug.exceptions import HTTPException, MethodNotAllowed, NotFound
 
+from mock_server.api import front
 from mock_server.api.respond import error_response
 from mock_server.errors import ApiError
 from mock_server.schemas import SchemaViolation
@@ -17,11 +19,15 @@ log = logging.getLogger("idcard_mock")
 def register(app: Flask) -> None:
     @app.errorhandler(NotFound)
     def not_found(error: NotFound) -> Response:
+        if front.is_admin_path(request.path):
+            return front.admin_not_found()
         return error_response(ApiError("NOT_FOUND", "no such path"))
 
     @app.errorhandler(MethodNotAllowed)
     def method_not_allowed(error: MethodNotAllowed) -> Response:
         allowed = ", ".join(sorted(error.valid_methods or []))
+        if front.is_admin_path(request.path):
+            return front.admin_method_not_allowed(sorted(error.valid_methods or []))
         response = error_response(ApiError("METHOD_NOT_ALLOWED", f"use {allowed}"))
         response.headers["Allow"] = allowed
         return response

@@ -13,7 +13,7 @@ import time
 from collections.abc import Callable, Iterator, Mapping
 from typing import Any
 
-from flask import Response, request
+from flask import Response, g, request
 
 from mock_server import journal
 from mock_server.api.respond import backend, error_response, json_response, mock_response
@@ -53,6 +53,7 @@ def answer(
     together, once, before the answer leaves."""
     b = backend()
     delay = [0.0]
+    g.vendor_call_started = time.perf_counter()
     with b.store.batch():
         b.service.sweep()
         response = _answer(endpoint, schema, parse, call, delay)
@@ -104,9 +105,10 @@ def _answer(
         response.headers[APPLIED_HEADER] = selection.header_value()
     fault = selection.scenario.fault if selection and selection.scenario.kind == FAULT_KIND else None
     if fault is None or fault == LATENCY or fault == STALL:
-        _record(record, shown, response.status_code, body, selection.name if fault else None, detail)
         if fault is not None:
             delay[0] = selection.param("ms") / 1000 if fault == LATENCY else selection.param("seconds")
+        _record(record, shown, response.status_code, body, selection.name if fault else None, detail,
+                delay[0])
         return response
     if fault == HTTP_ERROR:
         response = _http_error(selection) if selection.scenario.takes_effect else response
@@ -131,14 +133,16 @@ def _answer(
 
 def _record(
     record: CallRecord, shown: Mapping[str, Any], status: int | None, body: Mapping[str, Any] | None,
-    fault: str | None, detail: str | None,
+    fault: str | None, detail: str | None, delay: float = 0.0,
 ) -> None:
     b = backend()
+    took = (time.perf_counter() - g.vendor_call_started + delay) * 1000
     entry = journal.build_entry(
         at=b.clock.now(), method=request.method, path=request.path, record=record, request=shown,
-        http_status=status, answer=body, fault=fault, detail=detail,
+        http_status=status, answer=body, fault=fault, detail=detail, duration_ms=took,
     )
     journal.Journal(b.store).record(entry)
+    g.journal_entry = entry  # the access line reads the call's outcome from it (access_log.py)
 
 
 def _http_error(selection: Selection) -> Response:

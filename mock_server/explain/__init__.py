@@ -14,12 +14,17 @@ from mock_server.explain.diagnosis import (
     diagnose,
     expected_values,
 )
-from mock_server.explain.explainer import SignDiagnosisError, SignExplainer, mismatch_detail
+from mock_server.explain.explainer import (
+    VERDICT_WORDS,
+    SignDiagnosisError,
+    SignExplainer,
+    mismatch_detail,
+)
 from mock_server.explain.fields import OCR_FIELDS, RESULT_FIELDS, FieldNames
 from mock_server.explain.report import report
 
 __all__ = [
     "DIAGNOSIS_HEADER", "NO_LIVE_TICKET", "OCR_FIELDS", "RESULT_FIELDS", "TICKET_MISTAKES", "UNKNOWN",
     "Diagnosis", "FieldNames", "SignDiagnosisError", "SignExplainer", "SignedRequest",
-    "TicketCandidate", "diagnose", "expected_values", "mismatch_detail", "report",
+    "TicketCandidate", "VERDICT_WORDS", "diagnose", "expected_values", "mismatch_detail", "report",
 ]

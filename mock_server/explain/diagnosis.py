@@ -255,3 +255,17 @@ def diagnose(
     return Diagnosis((UNKNOWN,), "no common mistake reproduces this sign; check that the ticket is "
                      "this app's current SIGN ticket from this mock and that the signed appId, "
                      "orderNo, nonce and version are the values sent", expected)
+
+
+def _every_name() -> frozenset[str]:
+    """Every name a diagnosis can give, read off the attempts themselves (on a sample request
+    that reaches each of them), so that the list is never written twice."""
+    sample = SignedRequest("app", "order 1", "nonce", "1.0.0", "0" * 40, user_id="user",
+                           extras={"userId": "user"})
+    attempts = _attempts(sample, "ticket", [("order 0", "nonce 0")], live=True)
+    return frozenset({m for m, _, _ in attempts} | TICKET_MISTAKES.keys() | {NO_LIVE_TICKET, UNKNOWN})
+
+
+# The names of the mistakes (`Diagnosis.mistakes`): a closed vocabulary of lowercase words, so
+# that a log line may carry one after `sign=` where a sign value never stands (logsafe.py).
+MISTAKE_NAMES = _every_name()

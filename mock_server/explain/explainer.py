@@ -24,6 +24,13 @@ if TYPE_CHECKING:
 
 _HEX = re.compile(r"^[0-9A-Fa-f]+$")
 _VERDICTS = {"SIGN_MISMATCH": "mismatch", "INVALID_TICKET": "invalid-ticket"}
+# What each verdict the journal records (`sign.verdict`) means, in plain words.
+VERDICT_WORDS = {
+    "ok": "verified",
+    "mismatch": "does not verify",
+    "invalid-ticket": "made with a ticket that is not a live SIGN ticket of the app",
+    "malformed": "not a SHA-1 hex string (40 characters)",
+}
 
 
 def mismatch_detail(app_id: str) -> str:

@@ -60,13 +60,18 @@ class ScenarioQueue:
 
     def entries(self) -> list[dict[str, Any]]:
         rows = self._store.query(
-            "SELECT name, params, endpoint, remaining FROM scenario_queue ORDER BY id"
+            "SELECT id, name, params, endpoint, remaining FROM scenario_queue ORDER BY id"
         )
         return [
-            {"name": r["name"], "remaining": r["remaining"], "endpoint": r["endpoint"],
+            {"id": r["id"], "name": r["name"], "remaining": r["remaining"], "endpoint": r["endpoint"],
              "params": json.loads(r["params"])}
             for r in rows
         ]
+
+    def remove(self, entry_id: int) -> bool:
+        """Drop one queued scenario (its `id` in `entries`); False when it is gone already."""
+        with self._store.transaction() as conn:
+            return conn.execute("DELETE FROM scenario_queue WHERE id = ?", (entry_id,)).rowcount > 0
 
     def clear(self) -> None:
         with self._store.transaction() as conn:
