@@ -96,8 +96,9 @@ class GunicornServer(BaseApplication):
     """gunicorn, serving on a socket bound beforehand; each worker builds its own app (and its own
     database connection) after the fork."""
 
-    def __init__(self, settings: Settings, listener: socket.socket, options: dict[str, Any]) -> None:
-        self._settings = settings
+    def __init__(self, app_factory: Callable[[], Any], listener: socket.socket,
+                 options: dict[str, Any]) -> None:
+        self._app_factory = app_factory
         self._listener = listener
         self._options = options
         super().__init__()
@@ -107,7 +108,7 @@ class GunicornServer(BaseApplication):
             self.cfg.set(key, value)
 
     def load(self):
-        return _taking_turns(create_app(self._settings))
+        return _taking_turns(self._app_factory())
 
     def run(self) -> None:
         arbiter = Arbiter(self)
@@ -135,9 +136,15 @@ def _post_fork(_server: Arbiter, _worker: Any) -> None:
 
 
 def serve(settings: Settings, listener: socket.socket, workers: int) -> None:
-    """Serve until SIGINT or SIGTERM on `listener` (from `bind`)."""
+    """Serve the mock until SIGINT or SIGTERM on `listener` (from `bind`)."""
+    serve_app(lambda: create_app(settings), listener, workers)
+
+
+def serve_app(app_factory: Callable[[], Any], listener: socket.socket, workers: int) -> None:
+    """Serve the WSGI app each worker builds with `app_factory` (after the fork) until SIGINT or
+    SIGTERM on `listener`: the mock, or the live proxy (live/proxy.py)."""
     logsafe.install("gunicorn.error", "gunicorn.access", "idcard_mock", "idcard_mock.access",
-                    "mock_server")
+                    "mock_server", "urllib3", "requests")
     host, port = listener.getsockname()[:2]
     options = {
         "bind": f"{host}:{port}",
@@ -156,4 +163,4 @@ def serve(settings: Settings, listener: socket.socket, workers: int) -> None:
         "errorlog": "-",
         "loglevel": "info",
     }
-    GunicornServer(settings, listener, options).run()
+    GunicornServer(app_factory, listener, options).run()
