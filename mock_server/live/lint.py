@@ -96,7 +96,7 @@ def _strings(value: Any, path: str = ""):
             yield from _strings(item, here) if not isinstance(item, str) else [(here, key, item)]
     elif isinstance(value, list):
         for index, item in enumerate(value):
-            yield from _strings(item, f"{path}.{index}")
+            yield from _strings(item, f"{path}.{index}" if path else str(index))
     elif isinstance(value, str):
         yield path, "", value
 
