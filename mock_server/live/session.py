@@ -9,6 +9,7 @@ this process turns them into the pack after the worker has stopped.
 
 from __future__ import annotations
 
+import os
 import shutil
 import sys
 import tempfile
@@ -62,10 +63,12 @@ def run_proxy(*, upstream: str, record_dir: str | None, keep_demographics: bool,
     click.echo(f"idcard-mock proxy on http://{host}:{bound} -> {upstream_label(upstream)}"
                + (f"  recording to {target}" if target else ""))
     sys.stdout.flush()
+    me = os.getpid()
     try:
         server.serve_app(lambda: create_proxy_app(config), listener, workers=1)
     except (SystemExit, KeyboardInterrupt):
-        pass
+        if os.getpid() != me:  # the forked worker leaving: what follows is this process's job
+            raise
     finally:
         listener.close()
     click.echo(format_summary(ViolationLog(state).summary()))
