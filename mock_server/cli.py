@@ -259,6 +259,79 @@ def fixtures_generate(count, seed, out, as_of, invalid_share) -> None:
     click.echo(f"wrote {count} entries to {out} ({failing} failing, {warned} with warnings)")
 
 
+@fixtures.command("lint")
+@click.argument("folder", type=click.Path(exists=True, file_okay=False))
+def fixtures_lint(folder) -> None:
+    """Fail if the pack in FOLDER holds anything that looks like real personal data or a secret."""
+    from mock_server.live.lint import lint
+
+    findings = lint(folder)
+    for finding in findings:
+        click.echo(f"{folder}/{finding}", err=True)
+    if findings:
+        click.echo(f"{folder}: {len(findings)} findings; this pack must not be kept or shared",
+                   err=True)
+        sys.exit(1)
+    click.echo(f"{folder}: no real-looking personal data, no raw images, no secrets")
+
+
+@main.command("proxy")
+@click.option("--upstream", required=True, metavar="URL",
+              help="The service to forward to, e.g. https://kyc1.qcloud.com.")
+@click.option("--record", "record_dir", type=click.Path(file_okay=False), default=None,
+              help="Write a fixture pack of the traffic here (masked; a new or empty folder).")
+@click.option("--keep-demographics", is_flag=True,
+              help="Keep the region, birth date and sex of recorded ID numbers.")
+@click.option("--keep-raw-images", is_flag=True,
+              help="Also keep the real card images (0600) in DIR-raw-images/, outside the pack.")
+@click.option("--host", default="127.0.0.1", help="Interface to bind (loopback unless told).")
+@click.option("--port", default=8001, type=int)
+@click.option("--timeout", default=30.0, type=click.FloatRange(min=0.1),
+              help="Seconds to wait for the upstream's answer before answering 502.")
+def proxy_command(upstream, record_dir, keep_demographics, keep_raw_images, host, port,
+                  timeout) -> None:
+    """Forward the four calls to UPSTREAM, judge its answers by the contract (docs/live.md)."""
+    from mock_server.live.session import run_proxy
+
+    sys.exit(run_proxy(upstream=upstream, record_dir=record_dir,
+                       keep_demographics=keep_demographics, keep_raw_images=keep_raw_images,
+                       host=host, port=port, timeout=timeout))
+
+
+@main.command("drift")
+@click.option("--pack", required=True, type=click.Path(exists=True, file_okay=False),
+              help="A pack recorded by `idcard-mock proxy --record`.")
+@click.option("--base-url", metavar="URL", default=None,
+              help="A running mock that serves the pack. Default: one built in-process.")
+@click.option("--app-id", default=None, help="The app to call a --base-url mock with.")
+@click.option("--secret", default=None, envvar="IDCARD_MOCK_DRIFT_SECRET",
+              help="Its secret (or IDCARD_MOCK_DRIFT_SECRET).")
+@click.option("--allow", multiple=True, metavar="CALL:FIELD[:KIND]",
+              help="A known difference that does not fail the run (repeatable).")
+@click.option("--json", "as_json", is_flag=True, help="The report as JSON.")
+@click.option("--markdown", is_flag=True, help="The report as a Markdown table.")
+def drift_command(pack, base_url, app_id, secret, allow, as_json, markdown) -> None:
+    """Replay a recorded pack against the mock; exit 1 where its answers differ from the live ones."""
+    from pathlib import Path
+
+    from mock_server.live import drift
+    from mock_server.settings import DEFAULT_APP_ID, DEFAULT_SECRET
+
+    if base_url:
+        send = drift.http_sender(base_url)
+        app_id, secret = app_id or DEFAULT_APP_ID, secret or DEFAULT_SECRET
+    else:
+        send, app_id, secret = drift.in_process_sender(Path(pack))
+    report = drift.drift(pack, send, app_id=app_id, secret=secret, allow=allow)
+    if as_json:
+        click.echo(report.as_json())
+    elif markdown:
+        click.echo(report.markdown(), nl=False)
+    else:
+        click.echo(report.table())
+    sys.exit(1 if report.drifted else 0)
+
+
 class _SignGroup(click.Group):
     """`sign VALUES...` is `sign values VALUES...`, the form the command always had."""
 

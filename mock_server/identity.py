@@ -148,6 +148,11 @@ def _strip_district(county: str) -> str:
     return stem if len(stem) >= 2 else county
 
 
+def authority_for(region: Region) -> str:
+    """The issuing authority an emblem side of a card from `region` prints."""
+    return _authority(region)
+
+
 def _authority(region: Region) -> str:
     # Districts are policed by a branch (分局) of the prefecture's or the
     # municipality's bureau; counties, county-level cities, banners, 林区 and

@@ -96,8 +96,9 @@ class GunicornServer(BaseApplication):
     """gunicorn, serving on a socket bound beforehand; each worker builds its own app (and its own
     database connection) after the fork."""
 
-    def __init__(self, settings: Settings, listener: socket.socket, options: dict[str, Any]) -> None:
-        self._settings = settings
+    def __init__(self, app_factory: Callable[[], Any], listener: socket.socket,
+                 options: dict[str, Any]) -> None:
+        self._app_factory = app_factory
         self._listener = listener
         self._options = options
         super().__init__()
@@ -107,7 +108,7 @@ class GunicornServer(BaseApplication):
             self.cfg.set(key, value)
 
     def load(self):
-        return _taking_turns(create_app(self._settings))
+        return _taking_turns(self._app_factory())
 
     def run(self) -> None:
         arbiter = Arbiter(self)
@@ -139,10 +140,17 @@ def _post_fork(kind: str) -> Callable[[Arbiter, Any], None]:
 
 def serve(settings: Settings, listener: socket.socket, workers: int,
           log_kind: str = log_format.TEXT) -> None:
-    """Serve until SIGINT or SIGTERM on `listener` (from `bind`), logging in `log_kind`
+    """Serve the mock until SIGINT or SIGTERM on `listener` (from `bind`), logging in `log_kind`
     (log_format.py)."""
+    serve_app(lambda: create_app(settings), listener, workers, log_kind)
+
+
+def serve_app(app_factory: Callable[[], Any], listener: socket.socket, workers: int,
+              log_kind: str = log_format.TEXT) -> None:
+    """Serve the WSGI app each worker builds with `app_factory` (after the fork) until SIGINT or
+    SIGTERM on `listener`: the mock, or the live proxy (live/proxy.py)."""
     logsafe.install("gunicorn.error", "gunicorn.access", "idcard_mock", "idcard_mock.access",
-                    "mock_server")
+                    "mock_server", "urllib3", "requests")
     host, port = listener.getsockname()[:2]
     options = {
         "bind": f"{host}:{port}",
@@ -162,4 +170,4 @@ def serve(settings: Settings, listener: socket.socket, workers: int,
         "loglevel": "info",
         "logconfig_dict": log_format.gunicorn_config(log_kind),
     }
-    GunicornServer(settings, listener, options).run()
+    GunicornServer(app_factory, listener, options).run()
