@@ -12,10 +12,7 @@ DOC = Path(__file__).parents[1] / "docs" / "fidelity.md"
 # Rows no test proves yet, each with an empty Tests cell: this list only shrinks (a row that
 # gets a test must leave it), and no row may join it.
 AWAITING_A_TEST = frozenset({
-    "F-SIGN-3",  # at most 64 live SIGN tickets tried, newest first
-    "F-SCN-5",  # low clarity is "35"
     "F-KIT-4", "F-KIT-5", "F-KIT-8", "F-KIT-9",  # the contract suite's and client's choices
-    "F-PACK-4",  # failure entries recorded with warning 00000000 and clarity "80"
 })
 
 
