@@ -12,6 +12,7 @@ import base64
 import io
 import json
 import re
+import time
 import urllib.parse
 from collections.abc import Callable
 from pathlib import Path
@@ -33,6 +34,7 @@ pytest_plugins = ["pytester"]
 # dependencies here keeps one copy of each across runs: a second copy of requests makes its
 # cookie-jar type checks fail.
 
+TOKEN = "/api/oauth2/access_token"
 OCR = "/api/paas/idcardocrapp"
 TICKET = "/api/oauth2/api_ticket"
 RESULT = "/api/server/getOcrResult"
@@ -324,3 +326,95 @@ def test_a_live_target_without_images_is_a_usage_error(pytester: pytest.Pytester
         )
     assert result.ret == pytest.ExitCode.USAGE_ERROR
     assert "pass --kyc-portrait-image and --kyc-emblem-image" in result.stderr.str()
+
+
+@pytest.mark.fidelity("F-KIT-4")
+def test_one_access_token_per_run_against_a_live_target(
+    pytester: pytest.Pytester, card_images: tuple[Path, Path]
+) -> None:
+    """A whole run against a target that is not the mock is given one access token; the checks
+    that need a second one (the 60 s overlap) are skipped as mock-only. Against the mock the same
+    checks run and fetch more."""
+    issued: list[str] = []
+
+    def count_tokens(target: BrokenTarget, path: str, body: dict[str, Any]) -> None:
+        if path == TOKEN and body.get("code") == "0" and body.get("access_token"):
+            issued.append(body["access_token"])
+
+    with ThreadedServer(app=BrokenTarget(count_tokens)) as server:
+        result = run_suite(pytester, server.base_url, card_images)
+    output = result.stdout.str()
+    assert result.ret == pytest.ExitCode.OK, output[-3000:]
+    assert len(issued) == 1, f"{len(issued)} access tokens were fetched in one run"
+    overlap_checks = ("test_auth.py::test_previous_token_keeps_working_right_after_a_refresh",
+                      "test_lifetimes.py::test_previous_token_dies_60_s_after_a_refresh")
+    for check in overlap_checks:
+        assert re.search(rf"mock only\s+-\s+skipped\s+{re.escape(check)}$", output, re.M), check
+    issued.clear()
+    with ThreadedServer(app=BrokenTarget(count_tokens)) as server:
+        as_mock = pytester.runpytest_inprocess(
+            str(SUITE_DIR), "--kyc-base-url", server.base_url, "--kyc-target-is-mock",
+            "--kyc-may-move-clock", "-k", "previous_token_keeps or previous_token_dies",
+        )
+    assert as_mock.ret == pytest.ExitCode.OK, as_mock.stdout.str()[-3000:]
+    for check in overlap_checks:
+        assert re.search(rf"mock only\s+asserted\s+passed\s+{re.escape(check)}$",
+                         as_mock.stdout.str(), re.M), check
+    assert len(issued) > 1
+
+
+class LaggingPhotos:
+    """getOcrResult with get_file=1 answers an order without its photos until `lag` seconds after
+    that order's first such query (the vendor's images may lag the OCR answer, §6); records when
+    each order was queried."""
+
+    def __init__(self, lag: float) -> None:
+        self.lag = lag
+        self.queries: dict[str, list[float]] = {}
+
+    def __call__(self, target: BrokenTarget, path: str, body: dict[str, Any]) -> None:
+        result = _ocr_result(path, body)
+        if path != RESULT or result is None or "frontPhoto" not in result:
+            return
+        times = self.queries.setdefault(result["orderNo"], [])
+        times.append(time.monotonic())
+        if times[-1] - times[0] < self.lag:
+            result.pop("frontPhoto", None)
+            result.pop("backPhoto", None)
+
+
+def run_images_round_trip(pytester: pytest.Pytester, images: tuple[Path, Path], lag: float,
+                          *kind: str) -> tuple[pytest.RunResult, list[float]]:
+    """The portrait image round trip alone, against a target whose photos lag by `lag` seconds:
+    the run, and the times of the order's photo queries relative to the first."""
+    lagging = LaggingPhotos(lag)
+    with ThreadedServer(app=BrokenTarget(lagging)) as server:
+        args = ("-k", "test_images_round_trip and portrait", *kind)
+        if kind:
+            result = pytester.runpytest_inprocess(
+                str(SUITE_DIR), "--kyc-base-url", server.base_url, *args,
+                "--kyc-portrait-image", str(images[0]), "--kyc-emblem-image", str(images[1]))
+        else:
+            result = run_suite(pytester, server.base_url, images, *args)
+    (times,) = lagging.queries.values()
+    return result, [t - times[0] for t in times]
+
+
+@pytest.mark.fidelity("F-KIT-5")
+def test_get_ocr_result_is_retried_for_up_to_6_s_while_the_photo_is_missing(
+    pytester: pytest.Pytester, card_images: tuple[Path, Path]
+) -> None:
+    # A photo that comes 1.5 s late is waited for.
+    result, times = run_images_round_trip(pytester, card_images, 1.5)
+    assert result.ret == pytest.ExitCode.OK, result.stdout.str()[-3000:]
+    assert len(times) >= 2 and times[-1] >= 1.5, times
+    # A photo that never comes is given up on after 6 s: the check fails, naming the photo.
+    result, times = run_images_round_trip(pytester, card_images, float("inf"))
+    output = result.stdout.str()
+    assert result.ret == pytest.ExitCode.TESTS_FAILED, output[-3000:]
+    assert "has no frontPhoto for the portrait order" in output
+    assert 6.0 <= times[-1] < 8.0, times
+    # The mock is not waited for: its photo is there at once or not at all.
+    result, times = run_images_round_trip(pytester, card_images, 1.5, "--kyc-target-is-mock")
+    assert result.ret == pytest.ExitCode.TESTS_FAILED
+    assert times == [0.0]
