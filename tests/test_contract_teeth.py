@@ -9,11 +9,8 @@ what catches each break is the documented contract alone, not a mock-only check.
 from __future__ import annotations
 
 import base64
-import io
-import json
 import re
 import time
-import urllib.parse
 from collections.abc import Callable
 from pathlib import Path
 from typing import Any
@@ -23,92 +20,18 @@ import requests  # noqa: F401  (see below)
 
 import contract_tests.kit  # noqa: F401  (see below)
 from contract_tests import SUITE_DIR
-from mock_server import signing
-from mock_server.app import create_app
 from mock_server.fixtures.pack import default_pack_dir, load_pack
 from mock_server.pytest_plugin import ThreadedServer
-from mock_server.settings import DEFAULT_APP_ID, DEFAULT_SECRET, Settings
+from mock_server.settings import DEFAULT_APP_ID, DEFAULT_SECRET
+from tests.stand_in import OCR, RESULT, TOKEN, BrokenTarget
 
 pytest_plugins = ["pytester"]
 # The in-process runs below drop every module they imported when they end. Importing the suite's
 # dependencies here keeps one copy of each across runs: a second copy of requests makes its
 # cookie-jar type checks fail.
 
-TOKEN = "/api/oauth2/access_token"
-OCR = "/api/paas/idcardocrapp"
-TICKET = "/api/oauth2/api_ticket"
-RESULT = "/api/server/getOcrResult"
 LEAKED_ID = "11010519491231002X"
 _UNMASKED_ID = re.compile(r"(?<![0-9A-Za-z])\d{17}[\dX](?![0-9A-Za-z])")
-
-Mutation = Callable[["BrokenTarget", str, dict[str, Any]], None]
-
-
-class BrokenTarget:
-    """The mock, with every JSON answer passed through `mutate(self, path, body)`; with
-    `accept_any_sign` every signed request is re-signed correctly before the mock sees it."""
-
-    def __init__(self, mutate: Mutation | None = None, accept_any_sign: bool = False) -> None:
-        self.app = create_app(Settings(db=":memory:", strict=True))
-        self.mutate = mutate
-        self.accept_any_sign = accept_any_sign
-        self.credentials: set[str] = set()
-        self.sign_tickets: list[str] = []
-        self.ocr_posts = 0
-
-    def __call__(self, environ: dict[str, Any], start_response: Any) -> Any:
-        path = environ.get("PATH_INFO", "")
-        query = dict(urllib.parse.parse_qsl(environ.get("QUERY_STRING", "")))
-        if path == OCR and environ["REQUEST_METHOD"] == "POST":
-            self.ocr_posts += 1
-        if self.accept_any_sign and self.sign_tickets:
-            self._resign(environ, path, query)
-        captured: dict[str, Any] = {}
-
-        def capture(status: str, headers: list[tuple[str, str]], exc_info: Any = None) -> Any:
-            captured.update(status=status, headers=headers)
-            return lambda data: None
-
-        chunks = self.app(environ, capture)
-        try:
-            payload = b"".join(chunks)
-        finally:
-            getattr(chunks, "close", lambda: None)()
-        try:
-            body = json.loads(payload)
-        except ValueError:
-            body = None
-        if isinstance(body, dict):
-            self._remember(path, query, body)
-            if self.mutate is not None:
-                self.mutate(self, path, body)
-            payload = json.dumps(body, ensure_ascii=False).encode("utf-8")
-        headers = [(k, v) for k, v in captured["headers"] if k.lower() != "content-length"]
-        start_response(captured["status"], headers + [("Content-Length", str(len(payload)))])
-        return [payload]
-
-    def _remember(self, path: str, query: dict[str, str], body: dict[str, Any]) -> None:
-        if isinstance(body.get("access_token"), str):
-            self.credentials.add(body["access_token"])
-        for ticket in body.get("tickets") or []:
-            self.credentials.add(ticket["value"])
-            if path == TICKET and query.get("type") == "SIGN":
-                self.sign_tickets.append(ticket["value"])
-
-    def _resign(self, environ: dict[str, Any], path: str, query: dict[str, str]) -> None:
-        ticket = self.sign_tickets[-1]
-        if path == OCR:
-            length = int(environ.get("CONTENT_LENGTH") or 0)
-            body = json.loads(environ["wsgi.input"].read(length))
-            body["sign"] = signing.request_sign(body["appId"], body["orderNo"], body["nonce"],
-                                                body["version"], ticket)
-            data = json.dumps(body).encode("utf-8")
-            environ["wsgi.input"] = io.BytesIO(data)
-            environ["CONTENT_LENGTH"] = str(len(data))
-        elif path == RESULT:
-            query["sign"] = signing.request_sign(query["app_id"], query["order_no"], query["nonce"],
-                                                 query["version"], ticket)
-            environ["QUERY_STRING"] = urllib.parse.urlencode(query)
 
 
 # -- the breaks --------------------------------------------------------------------------------
