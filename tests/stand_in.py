@@ -91,3 +91,23 @@ class BrokenTarget:
             query["sign"] = signing.request_sign(query["app_id"], query["order_no"], query["nonce"],
                                                  query["version"], ticket)
             environ["QUERY_STRING"] = urllib.parse.urlencode(query)
+
+
+def code_as_number(target: BrokenTarget, path: str, body: dict[str, Any]) -> None:
+    """`code` a JSON number: schemas/ documents a string (§7)."""
+    if "code" in body:
+        body["code"] = int(body["code"])
+
+
+def expire_in_as_string(target: BrokenTarget, path: str, body: dict[str, Any]) -> None:
+    """The token's and tickets' `expire_in` a string, as in an old example of the vendor's (§2);
+    schemas/ documents a JSON number."""
+    for holder in (body, *(body.get("tickets") or [])):
+        if isinstance(holder.get("expire_in"), int):
+            holder["expire_in"] = str(holder["expire_in"])
+
+
+def loosely_typed(target: BrokenTarget, path: str, body: dict[str, Any]) -> None:
+    """Both of the above."""
+    code_as_number(target, path, body)
+    expire_in_as_string(target, path, body)

@@ -23,7 +23,15 @@ from contract_tests import SUITE_DIR
 from mock_server.fixtures.pack import default_pack_dir, load_pack
 from mock_server.pytest_plugin import ThreadedServer
 from mock_server.settings import DEFAULT_APP_ID, DEFAULT_SECRET
-from tests.stand_in import OCR, RESULT, TOKEN, BrokenTarget
+from tests.stand_in import (
+    OCR,
+    RESULT,
+    TOKEN,
+    BrokenTarget,
+    Mutation,
+    code_as_number,
+    expire_in_as_string,
+)
 
 pytest_plugins = ["pytester"]
 # The in-process runs below drop every module they imported when they end. Importing the suite's
@@ -75,11 +83,6 @@ def images_altered(target: BrokenTarget, path: str, body: dict[str, Any]) -> Non
                 data = bytearray(base64.b64decode(result[key]))
                 data[-3] ^= 0xFF
                 result[key] = base64.b64encode(bytes(data)).decode("ascii")
-
-
-def code_as_number(target: BrokenTarget, path: str, body: dict[str, Any]) -> None:
-    if "code" in body:
-        body["code"] = int(body["code"])
 
 
 def nonce_ticket_expire_time_garbled(target: BrokenTarget, path: str, body: dict[str, Any]) -> None:
@@ -341,3 +344,20 @@ def test_get_ocr_result_is_retried_for_up_to_6_s_while_the_photo_is_missing(
     result, times = run_images_round_trip(pytester, card_images, 1.5, "--kyc-target-is-mock")
     assert result.ret == pytest.ExitCode.TESTS_FAILED
     assert times == [0.0]
+
+
+@pytest.mark.fidelity("F-KIT-9")
+@pytest.mark.parametrize(("mutate", "says"), [
+    (code_as_number, "code must be of type string"),
+    (expire_in_as_string, "tickets.0.expire_in must be of type integer"),
+], ids=["code-as-number", "expire-in-as-string"])
+def test_answers_the_client_reads_leniently_fail_the_suite(
+    pytester: pytest.Pytester, card_images: tuple[Path, Path], mutate: Mutation, says: str
+) -> None:
+    """The answers tests/test_client.py shows the reference client reading leniently break
+    schemas/, and the suite says so."""
+    with ThreadedServer(app=BrokenTarget(mutate)) as server:
+        result = run_suite(pytester, server.base_url, card_images)
+    output = result.stdout.str()
+    assert result.ret == pytest.ExitCode.TESTS_FAILED, output[-3000:]
+    assert says in output
