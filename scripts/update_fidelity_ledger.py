@@ -79,9 +79,8 @@ def render(text: str, found: dict[str, list[str]]) -> str:
     return "\n".join(lines)
 
 
-def problems(text: str, found: dict[str, list[str]], awaiting: frozenset[str] = frozenset()) -> list[str]:
-    """Everything that keeps the ledger from being checked: each as one line. `awaiting` names
-    rows known to have no test yet; such a row must exist and have none."""
+def problems(text: str, found: dict[str, list[str]]) -> list[str]:
+    """Everything that keeps the ledger from being checked: each as one line."""
     lines, seen, out = text.split("\n"), set(), []
     for line in lines:
         if line.startswith("| ") and "| Behaviour |" in line and line != HEADER:
@@ -95,12 +94,8 @@ def problems(text: str, found: dict[str, list[str]], awaiting: frozenset[str] = 
         if row in seen:
             out.append(f"line {i + 1}: {row} is used twice")
         seen.add(row)
-        if row in awaiting:
-            if found.get(row):
-                out.append(f"{row} has a test now: take it off the rows awaiting one")
-        elif not found.get(row):
+        if not found.get(row):
             out.append(f"{row} has no test: mark one with @pytest.mark.fidelity({row!r})")
-    out += [f"{row} awaits a test but is no row" for row in sorted(awaiting - seen)]
     for row, names in sorted(found.items()):
         if row not in seen:
             out.append(f"{', '.join(names)} names {row}, which is no row of docs/fidelity.md")

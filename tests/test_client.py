@@ -9,10 +9,12 @@ import logging
 import threading
 import warnings
 from collections import Counter
+from collections.abc import Callable, Iterator
 from pathlib import Path
 from typing import Any
 
 import pytest
+import requests
 from PIL import Image, PngImagePlugin
 
 from mock_server import marker, signing
@@ -31,8 +33,10 @@ from mock_server.client import (
     check_envelope,
     mask_idcard,
 )
+from mock_server.pytest_plugin import ThreadedServer
 from mock_server.settings import DEFAULT_APP_ID, DEFAULT_SECRET
 from mock_server.testing import IdcardMock
+from tests.stand_in import OCR, RESULT, TICKET, TOKEN, BrokenTarget, loosely_typed
 
 
 def card(side: str) -> bytes:
@@ -292,6 +296,96 @@ def test_unknown_order_is_order_not_found(idcard_mock: IdcardMock) -> None:
     with pytest.raises(OrderNotFoundError) as raised:
         client.ocr_result("neverSent")
     assert (raised.value.code, raised.value.msg) == ("66660020", "OCR 结果查询不到")
+
+
+# -- no retries, no refresh on 400101, lenient reading ----------------------------------------
+
+
+@pytest.fixture
+def stand_in() -> Iterator[tuple[BrokenTarget, str]]:
+    """The mock behind a layer that counts what it receives, on a loopback port: a target that is
+    not the mock's in-process test client."""
+    target = BrokenTarget()
+    with ThreadedServer(app=target) as server:
+        yield target, server.base_url
+
+
+FAULTED_CALLS: dict[str, tuple[str, Callable[[KycClient, str], Any]]] = {
+    "access_token": (TOKEN, lambda client, order_no: client.access_token()),
+    "idcardocrapp": (OCR, lambda client, order_no: client.ocr(card("portrait"))),
+    "getOcrResult": (RESULT, lambda client, order_no: client.ocr_result(order_no)),
+}
+
+
+@pytest.mark.fidelity("F-KIT-8")
+@pytest.mark.parametrize("fault", ["http-503", "http-504", "connection-reset", "malformed-json"])
+@pytest.mark.parametrize("call", list(FAULTED_CALLS))
+def test_the_client_never_retries_on_its_own(stand_in: tuple[BrokenTarget, str], call: str,
+                                             fault: str) -> None:
+    """A failed exchange is the caller's to retry: a retried OCR call may be billed twice."""
+    target, base_url = stand_in
+    order_no = KycClient(base_url, DEFAULT_APP_ID, DEFAULT_SECRET).ocr(card("portrait")).order_no
+    queued = requests.post(f"{base_url}/_mock/scenarios/next",
+                           json={"name": fault, "count": 1, "endpoint": call}, timeout=10)
+    assert queued.status_code == 201
+    before = target.requests.copy()
+    client = KycClient(base_url, DEFAULT_APP_ID, DEFAULT_SECRET)
+    path, make_call = FAULTED_CALLS[call]
+    with pytest.raises((KycError, requests.RequestException)):
+        make_call(client, order_no)
+    sent = target.requests - before
+    expected = Counter({path: 1}) if call == "access_token" else Counter({TOKEN: 1, TICKET: 1, path: 1})
+    assert sent == expected
+    # The fault is spent: the same call goes through when the caller makes it again.
+    make_call(client, order_no)
+
+
+@pytest.mark.fidelity("F-KIT-8")
+def test_a_400101_leaves_the_token_and_ticket_in_place() -> None:
+    """The vendor answers 400101 to every request fault, not only to a dead credential: the
+    client keeps its token and SIGN ticket, and `invalidate()` is the caller's choice."""
+
+    def refuse_the_first_ocr(target: BrokenTarget, path: str, body: dict[str, Any]) -> None:
+        if path == OCR and target.requests[OCR] == 1:
+            for key in ("result", "bizSeqNo"):
+                body.pop(key, None)
+            body.update(code="400101", msg="不合法的请求", success=False)
+
+    target = BrokenTarget(refuse_the_first_ocr)
+    with ThreadedServer(app=target) as server:
+        client = KycClient(server.base_url, DEFAULT_APP_ID, DEFAULT_SECRET)
+        token, ticket = client.access_token(), client.sign_ticket()
+        with pytest.raises(SignError):
+            client.ocr(card("portrait"))
+        assert (client.access_token(), client.sign_ticket()) == (token, ticket)
+        assert client.ocr(card("portrait")).idcard
+    assert (target.requests[TOKEN], target.requests[TICKET], target.requests[OCR]) == (1, 1, 2)
+
+
+@pytest.mark.fidelity("F-KIT-9")
+def test_a_numeric_code_and_a_string_expire_in_are_read_leniently() -> None:
+    """Answers whose `code` is a JSON number and whose `expire_in` is a string (they fail the
+    contract suite: tests/test_contract_teeth.py) are read for what they say."""
+    target = BrokenTarget(loosely_typed)
+    with ThreadedServer(app=target) as server:
+        client = KycClient(server.base_url, DEFAULT_APP_ID, DEFAULT_SECRET)
+        assert client.ocr(card("portrait")).idcard
+        assert client.ocr_result(client.ocr(card("emblem")).order_no).back_code == "0"
+        with pytest.raises(OcrError) as wrong_side:
+            client.ocr(card("portrait"), card_type="emblem")
+        assert wrong_side.value.code == "66661007"
+        with pytest.raises(OrderNotFoundError):
+            client.ocr_result("neverSent")
+        token, token_life = client.fetch_access_token()
+        assert token_life == 7200
+        # A ticket of a token with 600 s left lives 600 s: the string's value is read, not a
+        # default put in its place.
+        advanced = requests.post(f"{server.base_url}/_mock/clock/advance",
+                                 json={"seconds": 6600}, timeout=10)
+        assert advanced.status_code == 200
+        _, ticket_life = client.fetch_ticket(token, "SIGN")
+        assert 599 <= ticket_life <= 600
+    assert target.requests[OCR] == 3
 
 
 # -- envelope and secrecy ----------------------------------------------------------------------

@@ -9,10 +9,8 @@ what catches each break is the documented contract alone, not a mock-only check.
 from __future__ import annotations
 
 import base64
-import io
-import json
 import re
-import urllib.parse
+import time
 from collections.abc import Callable
 from pathlib import Path
 from typing import Any
@@ -22,91 +20,26 @@ import requests  # noqa: F401  (see below)
 
 import contract_tests.kit  # noqa: F401  (see below)
 from contract_tests import SUITE_DIR
-from mock_server import signing
-from mock_server.app import create_app
 from mock_server.fixtures.pack import default_pack_dir, load_pack
 from mock_server.pytest_plugin import ThreadedServer
-from mock_server.settings import DEFAULT_APP_ID, DEFAULT_SECRET, Settings
+from mock_server.settings import DEFAULT_APP_ID, DEFAULT_SECRET
+from tests.stand_in import (
+    OCR,
+    RESULT,
+    TOKEN,
+    BrokenTarget,
+    Mutation,
+    code_as_number,
+    expire_in_as_string,
+)
 
 pytest_plugins = ["pytester"]
 # The in-process runs below drop every module they imported when they end. Importing the suite's
 # dependencies here keeps one copy of each across runs: a second copy of requests makes its
 # cookie-jar type checks fail.
 
-OCR = "/api/paas/idcardocrapp"
-TICKET = "/api/oauth2/api_ticket"
-RESULT = "/api/server/getOcrResult"
 LEAKED_ID = "11010519491231002X"
 _UNMASKED_ID = re.compile(r"(?<![0-9A-Za-z])\d{17}[\dX](?![0-9A-Za-z])")
-
-Mutation = Callable[["BrokenTarget", str, dict[str, Any]], None]
-
-
-class BrokenTarget:
-    """The mock, with every JSON answer passed through `mutate(self, path, body)`; with
-    `accept_any_sign` every signed request is re-signed correctly before the mock sees it."""
-
-    def __init__(self, mutate: Mutation | None = None, accept_any_sign: bool = False) -> None:
-        self.app = create_app(Settings(db=":memory:", strict=True))
-        self.mutate = mutate
-        self.accept_any_sign = accept_any_sign
-        self.credentials: set[str] = set()
-        self.sign_tickets: list[str] = []
-        self.ocr_posts = 0
-
-    def __call__(self, environ: dict[str, Any], start_response: Any) -> Any:
-        path = environ.get("PATH_INFO", "")
-        query = dict(urllib.parse.parse_qsl(environ.get("QUERY_STRING", "")))
-        if path == OCR and environ["REQUEST_METHOD"] == "POST":
-            self.ocr_posts += 1
-        if self.accept_any_sign and self.sign_tickets:
-            self._resign(environ, path, query)
-        captured: dict[str, Any] = {}
-
-        def capture(status: str, headers: list[tuple[str, str]], exc_info: Any = None) -> Any:
-            captured.update(status=status, headers=headers)
-            return lambda data: None
-
-        chunks = self.app(environ, capture)
-        try:
-            payload = b"".join(chunks)
-        finally:
-            getattr(chunks, "close", lambda: None)()
-        try:
-            body = json.loads(payload)
-        except ValueError:
-            body = None
-        if isinstance(body, dict):
-            self._remember(path, query, body)
-            if self.mutate is not None:
-                self.mutate(self, path, body)
-            payload = json.dumps(body, ensure_ascii=False).encode("utf-8")
-        headers = [(k, v) for k, v in captured["headers"] if k.lower() != "content-length"]
-        start_response(captured["status"], headers + [("Content-Length", str(len(payload)))])
-        return [payload]
-
-    def _remember(self, path: str, query: dict[str, str], body: dict[str, Any]) -> None:
-        if isinstance(body.get("access_token"), str):
-            self.credentials.add(body["access_token"])
-        for ticket in body.get("tickets") or []:
-            self.credentials.add(ticket["value"])
-            if path == TICKET and query.get("type") == "SIGN":
-                self.sign_tickets.append(ticket["value"])
-
-    def _resign(self, environ: dict[str, Any], path: str, query: dict[str, str]) -> None:
-        ticket = self.sign_tickets[-1]
-        if path == OCR:
-            length = int(environ.get("CONTENT_LENGTH") or 0)
-            body = json.loads(environ["wsgi.input"].read(length))
-            body["sign"] = signing.request_sign(body["appId"], body["orderNo"], body["nonce"],
-                                                body["version"], ticket)
-            data = json.dumps(body).encode("utf-8")
-            environ["wsgi.input"] = io.BytesIO(data)
-            environ["CONTENT_LENGTH"] = str(len(data))
-        elif path == RESULT:
-            query["sign"] = signing.request_sign(query["app_id"], query["order_no"], query["nonce"],
-                                                 query["version"], ticket)
-            environ["QUERY_STRING"] = urllib.parse.urlencode(query)
 
 
 # -- the breaks --------------------------------------------------------------------------------
@@ -150,11 +83,6 @@ def images_altered(target: BrokenTarget, path: str, body: dict[str, Any]) -> Non
                 data = bytearray(base64.b64decode(result[key]))
                 data[-3] ^= 0xFF
                 result[key] = base64.b64encode(bytes(data)).decode("ascii")
-
-
-def code_as_number(target: BrokenTarget, path: str, body: dict[str, Any]) -> None:
-    if "code" in body:
-        body["code"] = int(body["code"])
 
 
 def nonce_ticket_expire_time_garbled(target: BrokenTarget, path: str, body: dict[str, Any]) -> None:
@@ -324,3 +252,112 @@ def test_a_live_target_without_images_is_a_usage_error(pytester: pytest.Pytester
         )
     assert result.ret == pytest.ExitCode.USAGE_ERROR
     assert "pass --kyc-portrait-image and --kyc-emblem-image" in result.stderr.str()
+
+
+@pytest.mark.fidelity("F-KIT-4")
+def test_one_access_token_per_run_against_a_live_target(
+    pytester: pytest.Pytester, card_images: tuple[Path, Path]
+) -> None:
+    """A whole run against a target that is not the mock is given one access token; the checks
+    that need a second one (the 60 s overlap) are skipped as mock-only. Against the mock the same
+    checks run and fetch more."""
+    issued: list[str] = []
+
+    def count_tokens(target: BrokenTarget, path: str, body: dict[str, Any]) -> None:
+        if path == TOKEN and body.get("code") == "0" and body.get("access_token"):
+            issued.append(body["access_token"])
+
+    with ThreadedServer(app=BrokenTarget(count_tokens)) as server:
+        result = run_suite(pytester, server.base_url, card_images)
+    output = result.stdout.str()
+    assert result.ret == pytest.ExitCode.OK, output[-3000:]
+    assert len(issued) == 1, f"{len(issued)} access tokens were fetched in one run"
+    overlap_checks = ("test_auth.py::test_previous_token_keeps_working_right_after_a_refresh",
+                      "test_lifetimes.py::test_previous_token_dies_60_s_after_a_refresh")
+    for check in overlap_checks:
+        assert re.search(rf"mock only\s+-\s+skipped\s+{re.escape(check)}$", output, re.M), check
+    issued.clear()
+    with ThreadedServer(app=BrokenTarget(count_tokens)) as server:
+        as_mock = pytester.runpytest_inprocess(
+            str(SUITE_DIR), "--kyc-base-url", server.base_url, "--kyc-target-is-mock",
+            "--kyc-may-move-clock", "-k", "previous_token_keeps or previous_token_dies",
+        )
+    assert as_mock.ret == pytest.ExitCode.OK, as_mock.stdout.str()[-3000:]
+    for check in overlap_checks:
+        assert re.search(rf"mock only\s+asserted\s+passed\s+{re.escape(check)}$",
+                         as_mock.stdout.str(), re.M), check
+    assert len(issued) > 1
+
+
+class LaggingPhotos:
+    """getOcrResult with get_file=1 answers an order without its photos until `lag` seconds after
+    that order's first such query (the vendor's images may lag the OCR answer, §6); records when
+    each order was queried."""
+
+    def __init__(self, lag: float) -> None:
+        self.lag = lag
+        self.queries: dict[str, list[float]] = {}
+
+    def __call__(self, target: BrokenTarget, path: str, body: dict[str, Any]) -> None:
+        result = _ocr_result(path, body)
+        if path != RESULT or result is None or "frontPhoto" not in result:
+            return
+        times = self.queries.setdefault(result["orderNo"], [])
+        times.append(time.monotonic())
+        if times[-1] - times[0] < self.lag:
+            result.pop("frontPhoto", None)
+            result.pop("backPhoto", None)
+
+
+def run_images_round_trip(pytester: pytest.Pytester, images: tuple[Path, Path], lag: float,
+                          *kind: str) -> tuple[pytest.RunResult, list[float]]:
+    """The portrait image round trip alone, against a target whose photos lag by `lag` seconds:
+    the run, and the times of the order's photo queries relative to the first."""
+    lagging = LaggingPhotos(lag)
+    with ThreadedServer(app=BrokenTarget(lagging)) as server:
+        args = ("-k", "test_images_round_trip and portrait", *kind)
+        if kind:
+            result = pytester.runpytest_inprocess(
+                str(SUITE_DIR), "--kyc-base-url", server.base_url, *args,
+                "--kyc-portrait-image", str(images[0]), "--kyc-emblem-image", str(images[1]))
+        else:
+            result = run_suite(pytester, server.base_url, images, *args)
+    (times,) = lagging.queries.values()
+    return result, [t - times[0] for t in times]
+
+
+@pytest.mark.fidelity("F-KIT-5")
+def test_get_ocr_result_is_retried_for_up_to_6_s_while_the_photo_is_missing(
+    pytester: pytest.Pytester, card_images: tuple[Path, Path]
+) -> None:
+    # A photo that comes 1.5 s late is waited for.
+    result, times = run_images_round_trip(pytester, card_images, 1.5)
+    assert result.ret == pytest.ExitCode.OK, result.stdout.str()[-3000:]
+    assert len(times) >= 2 and times[-1] >= 1.5, times
+    # A photo that never comes is given up on after 6 s: the check fails, naming the photo.
+    result, times = run_images_round_trip(pytester, card_images, float("inf"))
+    output = result.stdout.str()
+    assert result.ret == pytest.ExitCode.TESTS_FAILED, output[-3000:]
+    assert "has no frontPhoto for the portrait order" in output
+    assert 6.0 <= times[-1] < 8.0, times
+    # The mock is not waited for: its photo is there at once or not at all.
+    result, times = run_images_round_trip(pytester, card_images, 1.5, "--kyc-target-is-mock")
+    assert result.ret == pytest.ExitCode.TESTS_FAILED
+    assert times == [0.0]
+
+
+@pytest.mark.fidelity("F-KIT-9")
+@pytest.mark.parametrize(("mutate", "says"), [
+    (code_as_number, "code must be of type string"),
+    (expire_in_as_string, "tickets.0.expire_in must be of type integer"),
+], ids=["code-as-number", "expire-in-as-string"])
+def test_answers_the_client_reads_leniently_fail_the_suite(
+    pytester: pytest.Pytester, card_images: tuple[Path, Path], mutate: Mutation, says: str
+) -> None:
+    """The answers tests/test_client.py shows the reference client reading leniently break
+    schemas/, and the suite says so."""
+    with ThreadedServer(app=BrokenTarget(mutate)) as server:
+        result = run_suite(pytester, server.base_url, card_images)
+    output = result.stdout.str()
+    assert result.ret == pytest.ExitCode.TESTS_FAILED, output[-3000:]
+    assert says in output

@@ -199,3 +199,26 @@ def test_changing_the_secret_invalidates_tokens_across_a_restart(tmp_path, clock
     _, body, _ = changed.get("/api/oauth2/api_ticket", {
         "appId": DEFAULT_APP_ID, "access_token": first.token, "type": "SIGN", "version": VERSION})
     assert code_msg(body) == ILLEGAL
+
+
+@pytest.mark.fidelity("F-SIGN-3")
+@pytest.mark.parametrize("live", [64, 65])
+@pytest.mark.parametrize("apart", [0.0, 0.5])
+def test_a_sign_is_tried_against_the_64_newest_live_sign_tickets(flow: Flow, clock, live, apart):
+    """All `live` SIGN tickets are within their 60 s overlap (F-TOK-4); a sign made with any of
+    the 64 newest verifies, one made with an older live ticket does not."""
+    tickets = []
+    for _ in range(live):
+        tickets.append(flow.get_ticket())
+        clock.advance(apart)
+    assert len(set(tickets)) == live
+    oldest, *_, newest = tickets
+
+    def ocr_code(ticket: str) -> str:
+        flow.ticket = ticket
+        return flow.ocr(card_image())[1]["code"]
+
+    assert ocr_code(newest) == "0"
+    assert ocr_code(tickets[-64]) == "0"
+    if live > 64:
+        assert ocr_code(oldest) == ILLEGAL[0]

@@ -105,6 +105,30 @@ def test_each_invalid_variant_gets_its_code(http_flow, pack, manifest, variant):
     assert query["result"][f"{prefix}Code"] == expected
 
 
+@pytest.mark.fidelity("F-PACK-4")
+def test_failure_entries_are_recorded_like_a_wrong_side_failure(http_flow, pack, manifest):
+    failures = [e for e in manifest["entries"] if e["code"] != "0"]
+    assert {e["side"] for e in failures} == {"portrait", "emblem"}
+    recognised = next(e for e in manifest["entries"] if e["code"] == "0")
+    wrong_side = "fxwrongside"
+    _, body, _ = http_flow.ocr(_image(pack, recognised), order_no=wrong_side,
+                               cardType="1" if recognised["side"] == "portrait" else "0")
+    assert body["code"] in ("66661006", "66661007")
+    prefix = "front" if recognised["side"] == "portrait" else "back"
+    kept = http_flow.ocr_result(wrong_side)[1]["result"]
+    assert (kept[f"{prefix}WarnCode"], kept[f"{prefix}MultiWarning"], kept[f"{prefix}Clarity"]) == (
+        "00000000", "00000000", "80")
+    for i, entry in enumerate(failures):
+        order_no = f"fxfailure{i}"
+        assert http_flow.ocr(_image(pack, entry), order_no=order_no)[1]["code"] == entry["code"]
+        kept = http_flow.ocr_result(order_no)[1]["result"]
+        prefix = "front" if entry["side"] == "portrait" else "back"
+        assert kept[f"{prefix}Code"] == entry["code"]
+        assert kept[f"{prefix}WarnCode"] == kept[f"{prefix}MultiWarning"] == "00000000", entry["id"]
+        assert kept[f"{prefix}Clarity"] == "80", entry["id"]
+        assert not {"name", "idcard", "authority", "validDate"} & set(kept), entry["id"]
+
+
 def test_card_type_still_rules_on_the_side(http_flow, pack, manifest):
     portrait = next(e for e in manifest["entries"] if e["side"] == "portrait" and e["code"] == "0")
     _, body, _ = http_flow.ocr(_image(pack, portrait), cardType="1")

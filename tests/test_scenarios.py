@@ -174,6 +174,19 @@ def test_multi_warning_is_the_documented_example(flow: Flow):
     assert (result["multiWarning"], result["warning"]) == ("10010100", "10000000")
 
 
+@pytest.mark.fidelity("F-SCN-5")
+@pytest.mark.parametrize("side", ["portrait", "emblem"])
+def test_low_clarity_is_35(flow: Flow, side):
+    order_no = new_order_no()
+    status, body, _ = flow.post("/api/paas/idcardocrapp",
+                                flow.ocr_body(card_image(5, side=side), order_no),
+                                headers=scenario("warning-low-clarity"))
+    assert status == 200 and body["code"] == "0"
+    assert body["result"]["clarity"] == "35"
+    prefix = "front" if side == "portrait" else "back"
+    assert flow.ocr_result(order_no)[1]["result"][f"{prefix}Clarity"] == "35"
+
+
 # -- selection ---------------------------------------------------------------------------------
 
 
