@@ -21,6 +21,7 @@ so a replica finds what another one stored.
 
 from __future__ import annotations
 
+import atexit
 import logging
 import os
 import secrets
@@ -46,8 +47,9 @@ logging.getLogger("psycopg.pool").setLevel(logging.ERROR)
 POOL_SIZE = 8
 # How long a call waits for a free connection while the database answers ...
 POOL_WAIT = 15.0
-# ... and once it has failed, so that a replica without its database answers at once.
-DOWN_WAIT = 1.0
+# ... and once it has failed, so that a replica without its database answers at once (a call
+# reads the store several times; the pool keeps reconnecting meanwhile).
+DOWN_WAIT = 0.1
 CONNECT_TIMEOUT = 2
 # A pool that cannot open a connection for this long gives up that attempt; the next call that
 # needs a connection starts a new one, so recovery never waits on a long backoff.
@@ -202,6 +204,7 @@ class PostgresStore(Store):
         self._setups: list[Write] = []
         self._ready = False
         self._down = False
+        self._answered = False
         self.images = DatabaseImages(self)
         self._try_setup()
 
@@ -222,13 +225,19 @@ class PostgresStore(Store):
                     open=True,
                 )
                 self._pid = os.getpid()
+                self._answered = False
+                # The pool's workers stop with the process, not after the server's drain timeout.
+                atexit.register(self.close)
             return self._pool
 
     @contextmanager
     def _connection(self) -> Iterator[psycopg.Connection]:
         pool = self._pool_here()
+        # Until the database has answered once, no longer than its first connection takes.
+        wait = DOWN_WAIT if self._down else POOL_WAIT if self._answered else CONNECT_TIMEOUT + 1.0
         try:
-            with pool.connection(timeout=DOWN_WAIT if self._down else POOL_WAIT) as conn:
+            with pool.connection(timeout=wait) as conn:
+                self._answered = True
                 yield conn
         except (psycopg.OperationalError, psycopg.InterfaceError, PoolTimeout) as error:
             self._went_down(pool, error)
