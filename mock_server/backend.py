@@ -8,7 +8,7 @@ from mock_server.clock import Clock, StoreClock
 from mock_server.ids import IdSource
 from mock_server.service import KycService
 from mock_server.settings import Settings
-from mock_server.store import Store
+from mock_server.store import Store, open_store
 
 
 @dataclass
@@ -24,7 +24,7 @@ class Backend:
         cls, settings: Settings, clock: Clock | None = None, ids: IdSource | None = None
     ) -> Backend:
         ids = ids or IdSource()
-        store = Store(settings.db)
+        store = open_store(settings.db)
         # By default system time plus the offset `POST /_mock/clock/advance` keeps in the store.
         clock = clock or StoreClock(store)
         return cls(settings, clock, ids, store, KycService(settings, store, clock, ids))

@@ -13,7 +13,7 @@ from mock_server.fixtures import DEFAULT_AS_OF, DEFAULT_INVALID_SHARE
 from mock_server.private_files import PrivateFileError, create_private, read_private
 from mock_server.recognizer import SIDES
 from mock_server.settings import DEFAULT_APP_ID, DEFAULT_SECRET, Settings, parse_app, parse_apps_file
-from mock_server.store import DEFAULT_DB, Store
+from mock_server.store import DEFAULT_DB, is_database_url, open_store
 
 if TYPE_CHECKING:
     from mock_server.fixtures.pack import FixturePack
@@ -65,7 +65,9 @@ def main() -> None:
 )
 @click.option("--port", default=8000, type=int, envvar="IDCARD_MOCK_PORT")
 @click.option(
-    "--db", default=DEFAULT_DB, envvar="IDCARD_MOCK_DB", help="SQLite file; ':memory:' keeps nothing."
+    "--db", default=DEFAULT_DB, envvar="IDCARD_MOCK_DB",
+    help="SQLite file (':memory:' keeps nothing), or postgresql://USER:PASSWORD@HOST:PORT/DB "
+    "for replicas sharing one mock.",
 )
 @click.option(
     "--app",
@@ -178,12 +180,14 @@ def serve(host, port, db, apps, apps_from_file, workers, strict, default_side, a
         click.echo(f"idcard-mock: {error}", err=True)
         sys.exit(1)
     port = listener.getsockname()[1]
-    if db != ":memory:":
+    if db != ":memory:" and not is_database_url(db):
         create_private(db)  # tokens, tickets and images: 0600 from the first byte
-        Store(db).close()  # create (or migrate) the schema once, before the workers race to do it
+    store = open_store(db)  # create (or migrate) the schema once, before the workers race to do it
+    where = store.location()
+    store.close()
     url = f"http://{host}:{port}"
     say = _announcer(log_kind)
-    say(f"idcard-mock on {url}  db={db}  workers={workers}", url=url, db=db, workers=workers)
+    say(f"idcard-mock on {url}  db={where}  workers={workers}", url=url, db=where, workers=workers)
     say(f"  dashboard {url}{DASHBOARD_PATH}", dashboard=f"{url}{DASHBOARD_PATH}")
     for app_id, secret in settings.apps.items():
         shown = secret if (app_id, secret) == (DEFAULT_APP_ID, DEFAULT_SECRET) else "<given>"

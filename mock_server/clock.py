@@ -9,6 +9,7 @@ from datetime import datetime, timedelta, timezone
 from typing import TYPE_CHECKING, Protocol
 
 from mock_server.limits import LATEST_CLOCK_TIME
+from mock_server.store import StoreUnavailable
 
 if TYPE_CHECKING:
     from mock_server.store import Store
@@ -82,10 +83,17 @@ class StoreClock:
     def __init__(self, store: Store, base: Clock | None = None) -> None:
         self._store = store
         self._base = base or SystemClock()
+        self._last = 0.0
 
     def _stored(self) -> float:
-        rows = self._store.query("SELECT value FROM meta WHERE key = ?", (self.KEY,))
-        return _number(rows[0]["value"] if rows else None)
+        """The offset in the store; while the store cannot be reached, the last one read (the
+        time an internal-fault answer carries)."""
+        try:
+            rows = self._store.query("SELECT value FROM meta WHERE key = ?", (self.KEY,))
+        except StoreUnavailable:
+            return self._last
+        self._last = _number(rows[0]["value"] if rows else None)
+        return self._last
 
     def offset(self) -> float:
         return usable_offset(self._stored(), self._base.now())
@@ -101,7 +109,8 @@ class StoreClock:
             current = usable_offset(_number(row["value"] if row else None), base)
             check_advance(base + current, seconds)
             conn.execute(
-                "INSERT OR REPLACE INTO meta (key, value) VALUES (?, ?)",
+                "INSERT INTO meta (key, value) VALUES (?, ?) "
+                "ON CONFLICT (key) DO UPDATE SET value = excluded.value",
                 (self.KEY, repr(current + seconds)),
             )
 

@@ -64,8 +64,10 @@ class Credentials:
     def _register_apps(self) -> None:
         """Record each app's secret. A changed secret invalidates every token and ticket the app
         had (§2: changing the secret invalidates them), also across a restart."""
-        with self._store.transaction() as conn:
-            for app_id, secret in self._apps.items():
+        apps = dict(self._apps)
+
+        def register(conn) -> None:
+            for app_id, secret in apps.items():
                 digest = _secret_digest(secret)
                 row = conn.execute(
                     "SELECT secret_digest FROM apps WHERE app_id = ?", (app_id,)
@@ -74,9 +76,12 @@ class Credentials:
                     conn.execute("DELETE FROM tokens WHERE app_id = ?", (app_id,))
                     conn.execute("DELETE FROM tickets WHERE app_id = ?", (app_id,))
                 conn.execute(
-                    "INSERT OR REPLACE INTO apps (app_id, secret_digest) VALUES (?, ?)",
+                    "INSERT INTO apps (app_id, secret_digest) VALUES (?, ?) "
+                    "ON CONFLICT (app_id) DO UPDATE SET secret_digest = excluded.secret_digest",
                     (app_id, digest),
                 )
+
+        self._store.on_ready(register)
 
     def issue_token(self, app_id: str) -> Credential:
         """A new token; the app's previous tokens keep at most 60 s of life (§2)."""

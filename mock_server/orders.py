@@ -14,7 +14,6 @@ Retention (fidelity notes: order retention):
 from __future__ import annotations
 
 import json
-import sqlite3
 from dataclasses import dataclass
 
 from mock_server.images import CardImage
@@ -65,7 +64,7 @@ class Orders:
             recognition.multi_warning, recognition.clarity, name, stored, now,
         )
 
-        def write(conn: sqlite3.Connection) -> None:
+        def write(conn) -> None:
             self._remove(conn, "app_id = ? AND order_no = ? AND side = ?",
                          (app_id, order_no, recognition.side))
             conn.execute(
@@ -116,7 +115,7 @@ class Orders:
     def sweep(self, now: float) -> None:
         """Delete a batch of recognitions past their retention (in the current write)."""
 
-        def write(conn: sqlite3.Connection) -> None:
+        def write(conn) -> None:
             ids = [r[0] for r in conn.execute(
                 "SELECT id FROM recognitions WHERE operate_time <= ? ORDER BY operate_time LIMIT ?",
                 (now - self.order_ttl, SWEEP_BATCH),
@@ -142,7 +141,7 @@ class Orders:
 
         return self._store.images.sweep_orphans(referenced)
 
-    def _enforce_cap(self, conn: sqlite3.Connection) -> None:
+    def _enforce_cap(self, conn) -> None:
         """Past the cap, remove the oldest orders, every side of each, until back within it."""
         while _stored(conn) > self.max_bytes:
             oldest = conn.execute(
@@ -152,7 +151,7 @@ class Orders:
                 return
             self._remove(conn, "app_id = ? AND order_no = ?", (oldest[0], oldest[1]))
 
-    def _remove(self, conn: sqlite3.Connection, where: str, params: tuple) -> None:
+    def _remove(self, conn, where: str, params: tuple) -> None:
         rows = conn.execute(
             f"SELECT image_file, stored_bytes FROM recognitions WHERE {where}", params
         ).fetchall()
@@ -163,14 +162,14 @@ class Orders:
         self._store.unlink_after_commit([r[0] for r in rows if r[0] is not None])
 
 
-def _stored(conn: sqlite3.Connection) -> int:
+def _stored(conn) -> int:
     row = conn.execute("SELECT value FROM meta WHERE key = ?", (_STORED,)).fetchone()
     return int(row[0]) if row else 0
 
 
-def _add_stored(conn: sqlite3.Connection, delta: int) -> None:
+def _add_stored(conn, delta: int) -> None:
     conn.execute(
         "INSERT INTO meta (key, value) VALUES (?, ?) "
-        "ON CONFLICT (key) DO UPDATE SET value = CAST(value AS INTEGER) + ?",
+        "ON CONFLICT (key) DO UPDATE SET value = CAST(meta.value AS BIGINT) + ?",
         (_STORED, str(delta), delta),
     )

@@ -1,6 +1,14 @@
-"""SQLite persistence shared by every server worker (WAL mode), or private in memory for tests.
+"""The storage interface (`Store`), its embedded SQLite implementation, and `open_store`, which
+picks the implementation a `--db` value names: a PostgreSQL URL (`postgresql://…`, pg_store.py)
+for replicas on several hosts, anything else an SQLite file (WAL mode) shared by the workers of
+one host, or `:memory:`, private to one app (tests). The service and the domain see `Store` only.
 
-One connection per process, guarded by a lock: workers are processes, each serving requests on
+SQL is written once, in the dialect both engines accept (`?` placeholders, `INSERT … ON CONFLICT
+… DO UPDATE`), and rows are read by column name or position. A write transaction is serialised
+with every other write to the same database (SQLite's BEGIN IMMEDIATE; an advisory lock on
+PostgreSQL), so a read-then-write inside one is never raced, on one host or several.
+
+SQLite: one connection per process, guarded by a lock: workers are processes, each serving requests on
 several threads, and a forked child must never reuse its parent's connection, so the connection
 is reopened when the pid changes. `:memory:` gives one private database for one app (tests).
 
@@ -16,13 +24,14 @@ queued (the order, the nonce the explainer remembers, the journal entry, retenti
 from __future__ import annotations
 
 import os
+import re
 import sqlite3
 import threading
 import time
 from collections.abc import Callable, Iterator
-from contextlib import contextmanager
+from contextlib import AbstractContextManager, contextmanager
 from pathlib import Path
-from typing import TypeVar
+from typing import Any, TypeVar
 
 from mock_server.image_files import ImageFiles
 
@@ -106,74 +115,72 @@ CREATE INDEX IF NOT EXISTS recent_nonces_by_app ON recent_nonces (app_id, id);
 # (configuration) stay; the clock's offset lives in `meta` and is reset by the clock itself.
 STATE_TABLES = ("tokens", "tickets", "recognitions", "journal", "scenario_queue", "recent_nonces")
 
-Write = Callable[[sqlite3.Connection], None]
+Write = Callable[[Any], None]
 T = TypeVar("T")
+_URL = re.compile(r"^postgres(ql)?://", re.IGNORECASE)
+
+
+class StoreUnavailable(Exception):
+    """The database cannot be reached (a replica whose PostgreSQL is gone). The message names the
+    database with its password masked; the call answers the vendor's internal fault."""
+
+
+def is_database_url(db: str) -> bool:
+    return bool(_URL.match(db))
+
+
+def open_store(db: str | os.PathLike[str] = DEFAULT_DB) -> Store:
+    """The store `db` names: a PostgreSQL URL, or an SQLite file (`:memory:`: private)."""
+    if is_database_url(str(db)):
+        from mock_server.pg_store import PostgresStore
+
+        return PostgresStore(str(db))
+    return SqliteStore(db)
 
 
 class Store:
-    def __init__(self, path: str | os.PathLike[str] = DEFAULT_DB) -> None:
-        self.path = str(path)
-        self._lock = threading.RLock()
+    """What the service and the domain use, whichever database is behind it.
+
+    `transaction()` yields a connection for one serialised read-write transaction; `query` reads
+    outside one; `batch`/`write` gather a request's writes into one transaction; `images` keeps
+    the orders' images (`put`, `get`, `delete`, `clear`, `sweep_orphans`)."""
+
+    backend = ""
+    images: Any
+
+    def __init__(self) -> None:
         self._local = threading.local()
-        self._conn: sqlite3.Connection | None = None
-        self._pid = -1
-        self.images = ImageFiles(None if self.in_memory else Path(self.path + "-images"))
-        with self._lock:
-            self._create_schema(self._connection())
 
-    @property
-    def in_memory(self) -> bool:
-        return self.path == ":memory:"
+    def location(self) -> str:
+        """Where the data lives, fit to print (no password)."""
+        raise NotImplementedError
 
-    def _connection(self) -> sqlite3.Connection:
-        if self._conn is None or self._pid != os.getpid():
-            if not self.in_memory:
-                Path(self.path).parent.mkdir(parents=True, exist_ok=True)
-            conn = sqlite3.connect(
-                # No busy wait inside SQLite: it would sleep with the whole worker blocked (a
-                # gevent worker serves every connection on one thread). `_busy` waits instead.
-                self.path, timeout=0, isolation_level=None, check_same_thread=False
-            )
-            if not self.in_memory:
-                # WAL lets workers read while one writes. A commit is in the operating system's
-                # hands once written, so it survives a killed server process; fsync would only
-                # guard against an OS crash, and costs every checkpoint a disk flush (the p99).
-                conn.execute("PRAGMA journal_mode=WAL")
-                conn.execute("PRAGMA synchronous=OFF")
-                # After a checkpoint the log is cut back to this size instead of staying as large
-                # as it ever grew.
-                conn.execute(f"PRAGMA journal_size_limit={WAL_LIMIT_BYTES}")
-            conn.row_factory = sqlite3.Row
-            self._conn, self._pid = conn, os.getpid()
-        return self._conn
+    def transaction(self) -> AbstractContextManager[Any]:
+        raise NotImplementedError
 
-    def _create_schema(self, conn: sqlite3.Connection) -> None:
-        _busy(lambda: conn.execute("BEGIN IMMEDIATE"))
+    def query(self, sql: str, params: tuple = ()) -> list[Any]:
+        raise NotImplementedError
+
+    def reset_state(self) -> None:
+        raise NotImplementedError
+
+    def close(self) -> None:
+        raise NotImplementedError
+
+    def on_ready(self, fn: Write) -> None:
+        """Run `fn(conn)` in a transaction as soon as the database answers: now, or, for a
+        database that is down at start, before the first call it serves."""
+        with self.transaction() as conn:
+            fn(conn)
+
+    def health(self) -> dict[str, Any]:
+        """The backend, where it is (masked) and whether it answers now."""
+        report: dict[str, Any] = {"backend": self.backend, "location": self.location()}
         try:
-            version = conn.execute("PRAGMA user_version").fetchone()[0]
-            if version < SCHEMA_VERSION and _has_table(conn, "images"):
-                _migrate_images_out(conn, self.images)
-            for statement in _SCHEMA.split(";"):
-                if statement.strip():
-                    conn.execute(statement)
-            conn.execute(f"PRAGMA user_version = {SCHEMA_VERSION}")
-        except BaseException:
-            conn.execute("ROLLBACK")
-            raise
-        conn.execute("COMMIT")
-
-    @contextmanager
-    def transaction(self) -> Iterator[sqlite3.Connection]:
-        """Serialised read-write transaction; committed before the caller answers."""
-        with self._lock:
-            conn = self._connection()
-            _busy(lambda: conn.execute("BEGIN IMMEDIATE"))
-            try:
-                yield conn
-            except BaseException:
-                conn.execute("ROLLBACK")
-                raise
-            conn.execute("COMMIT")
+            self.query("SELECT 1")
+        except StoreUnavailable as error:
+            return {**report, "reachable": False, "detail": str(error)}
+        return {**report, "reachable": True}
 
     @contextmanager
     def batch(self) -> Iterator[None]:
@@ -217,6 +224,77 @@ class Store:
         finally:
             self._local.unlinks = outer
         self.images.delete(unlinks)
+
+
+class SqliteStore(Store):
+    backend = "sqlite"
+
+    def __init__(self, path: str | os.PathLike[str] = DEFAULT_DB) -> None:
+        super().__init__()
+        self.path = str(path)
+        self._lock = threading.RLock()
+        self._conn: sqlite3.Connection | None = None
+        self._pid = -1
+        self.images = ImageFiles(None if self.in_memory else Path(self.path + "-images"))
+        with self._lock:
+            self._create_schema(self._connection())
+
+    @property
+    def in_memory(self) -> bool:
+        return self.path == ":memory:"
+
+    def location(self) -> str:
+        return self.path
+
+    def _connection(self) -> sqlite3.Connection:
+        if self._conn is None or self._pid != os.getpid():
+            if not self.in_memory:
+                Path(self.path).parent.mkdir(parents=True, exist_ok=True)
+            conn = sqlite3.connect(
+                # No busy wait inside SQLite: it would sleep with the whole worker blocked (a
+                # gevent worker serves every connection on one thread). `_busy` waits instead.
+                self.path, timeout=0, isolation_level=None, check_same_thread=False
+            )
+            if not self.in_memory:
+                # WAL lets workers read while one writes. A commit is in the operating system's
+                # hands once written, so it survives a killed server process; fsync would only
+                # guard against an OS crash, and costs every checkpoint a disk flush (the p99).
+                conn.execute("PRAGMA journal_mode=WAL")
+                conn.execute("PRAGMA synchronous=OFF")
+                # After a checkpoint the log is cut back to this size instead of staying as large
+                # as it ever grew.
+                conn.execute(f"PRAGMA journal_size_limit={WAL_LIMIT_BYTES}")
+            conn.row_factory = sqlite3.Row
+            self._conn, self._pid = conn, os.getpid()
+        return self._conn
+
+    def _create_schema(self, conn: sqlite3.Connection) -> None:
+        _busy(lambda: conn.execute("BEGIN IMMEDIATE"))
+        try:
+            version = conn.execute("PRAGMA user_version").fetchone()[0]
+            if version < SCHEMA_VERSION and _has_table(conn, "images"):
+                _migrate_images_out(conn, self.images)
+            for statement in _SCHEMA.split(";"):
+                if statement.strip():
+                    conn.execute(statement)
+            conn.execute(f"PRAGMA user_version = {SCHEMA_VERSION}")
+        except BaseException:
+            conn.execute("ROLLBACK")
+            raise
+        conn.execute("COMMIT")
+
+    @contextmanager
+    def transaction(self) -> Iterator[sqlite3.Connection]:  # type: ignore[override]
+        """Serialised read-write transaction; committed before the caller answers."""
+        with self._lock:
+            conn = self._connection()
+            _busy(lambda: conn.execute("BEGIN IMMEDIATE"))
+            try:
+                yield conn
+            except BaseException:
+                conn.execute("ROLLBACK")
+                raise
+            conn.execute("COMMIT")
 
     def reset_state(self) -> None:
         with self.transaction() as conn:
@@ -291,4 +369,5 @@ def _migrate_images_out(conn: sqlite3.Connection, images: ImageFiles) -> None:
         )
     conn.execute("DROP TABLE images")
     conn.execute("CREATE TABLE IF NOT EXISTS meta (key TEXT PRIMARY KEY, value TEXT NOT NULL)")
-    conn.execute("INSERT OR REPLACE INTO meta (key, value) VALUES ('stored_bytes', ?)", (str(total),))
+    conn.execute("INSERT INTO meta (key, value) VALUES ('stored_bytes', ?) "
+        "ON CONFLICT (key) DO UPDATE SET value = excluded.value", (str(total),))

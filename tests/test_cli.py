@@ -133,11 +133,11 @@ def test_the_database_is_created_readable_by_its_owner_only(started, tmp_path):
     import os
     import stat
 
-    from mock_server.store import Store
+    from mock_server.store import SqliteStore
 
     db = tmp_path / "new" / "m.db"
     assert CliRunner().invoke(main, ["serve", "--db", str(db)]).exit_code == 0
-    store = Store(db)  # as a worker opens it
+    store = SqliteStore(db)  # as a worker opens it
     with store.transaction() as conn:
         conn.execute("INSERT INTO meta (key, value) VALUES ('k', 'v')")
     for path in (db, db.with_name("m.db-wal"), db.with_name("m.db-shm")):

@@ -9,7 +9,7 @@ from mock_server.app import create_app
 from mock_server.clock import ManualClock, StoreClock, compact_time
 from mock_server.served import ServedMock
 from mock_server.settings import Settings
-from mock_server.store import Store
+from mock_server.store import SqliteStore
 from tests.support import VERSION, Flow, card_image, new_order_no
 
 ILLEGAL = ("400101", "不合法的请求")
@@ -25,7 +25,8 @@ class FixedClock:
 
 def test_store_clock_is_shared_through_the_database(tmp_path):
     base = FixedClock(1_767_225_600.0)
-    one, two = StoreClock(Store(tmp_path / "c.db"), base), StoreClock(Store(tmp_path / "c.db"), base)
+    one = StoreClock(SqliteStore(tmp_path / "c.db"), base)
+    two = StoreClock(SqliteStore(tmp_path / "c.db"), base)
     one.advance(90)
     assert two.now() == base.value + 90 and two.offset() == 90
     two.advance(10.5)
@@ -187,7 +188,7 @@ def test_the_clock_goes_as_far_as_every_time_it_stamps_can_be_written(store_cloc
 @pytest.mark.parametrize("stored", ["1e308", "5e11", "inf", "nan", "-5", "not a number"])
 def test_a_stored_offset_out_of_range_never_breaks_the_server(tmp_path, stored):
     db = tmp_path / "m.db"
-    store = Store(db)
+    store = SqliteStore(db)
     with store.transaction() as conn:
         conn.execute("INSERT INTO meta (key, value) VALUES (?, ?)", (StoreClock.KEY, stored))
     flow = Flow(create_app(Settings(db=str(db), strict=True)).test_client())

@@ -11,7 +11,7 @@ import pytest
 from mock_server import masking
 from mock_server.journal import LIMIT, Journal
 from mock_server.signing import sign
-from mock_server.store import Store
+from mock_server.store import SqliteStore
 from tests.support import NONCE, VERSION, Flow, card_image, new_order_no
 
 
@@ -63,7 +63,7 @@ def test_delete_empties_it(flow: Flow):
 
 @pytest.mark.fidelity("F-SCN-16")
 def test_it_is_bounded_and_keeps_the_newest(tmp_path):
-    store = Store(tmp_path / "j.db")
+    store = SqliteStore(tmp_path / "j.db")
     small = Journal(store, limit=3)
     for i in range(5):
         small.record({"orderNo": f"o{i}", "endpoint": "x"})

@@ -71,12 +71,14 @@ def _number(value: Any, name: str) -> float:
 @blueprint.get("/health")
 def health() -> Response:
     b = backend()
-    b.store.query("SELECT 1")
+    storage = b.store.health()
     return mock_response({
-        "status": "ok", "service": SERVICE, "version": __version__,
+        "status": "ok" if storage["reachable"] else "database unreachable",
+        "service": SERVICE, "version": __version__,
         "time": beijing(b.clock.now()).isoformat(timespec="milliseconds"),
         "apps": sorted(b.settings.apps),
-    })
+        "storage": storage,
+    }, 200 if storage["reachable"] else 503)
 
 
 @blueprint.post("/reset")

@@ -12,6 +12,7 @@ from mock_server.api import front
 from mock_server.api.respond import error_response
 from mock_server.errors import ApiError
 from mock_server.schemas import SchemaViolation
+from mock_server.store import StoreUnavailable
 
 log = logging.getLogger("idcard_mock")
 
@@ -41,6 +42,12 @@ def register(app: Flask) -> None:
         # Strict mode only: the mock itself is wrong, so say so loudly.
         log.error("response violates its schema: %s", error)
         return Response(f"idcard-mock strict mode: {error}\n", status=500, mimetype="text/plain")
+
+    @app.errorhandler(StoreUnavailable)
+    def store_unavailable(error: StoreUnavailable) -> Response:
+        # The database is gone (it names itself, password masked): the vendor's internal fault,
+        # at once, and the reason in X-Mock-Detail; the store logs when it goes and comes back.
+        return error_response(ApiError("PROCESSING_FAILED", f"internal fault: {error}"))
 
     @app.errorhandler(Exception)
     def internal(error: Exception) -> Response:

@@ -53,7 +53,8 @@ class CurrentScenario:
             row = conn.execute("SELECT value FROM meta WHERE key = ?", (self.KEY,)).fetchone()
             stack = change(json.loads(row["value"]) if row else [])
             if stack:
-                conn.execute("INSERT OR REPLACE INTO meta (key, value) VALUES (?, ?)",
+                conn.execute("INSERT INTO meta (key, value) VALUES (?, ?) "
+                             "ON CONFLICT (key) DO UPDATE SET value = excluded.value",
                              (self.KEY, json.dumps(stack)))
             else:
                 conn.execute("DELETE FROM meta WHERE key = ?", (self.KEY,))
