@@ -167,8 +167,8 @@ class _Reset:
     """A response body that resets the TCP connection before a byte of the answer is sent.
 
     SO_LINGER 0 makes the connection's last close send RST. That close is done with dup2 of a
-    dead socketpair end onto the connection's descriptor, so the server (gunicorn's sync worker
-    or werkzeug's) keeps a valid descriptor that reads EOF, and winds the request down as a
+    dead socketpair end onto the connection's descriptor, so the server (a gunicorn worker, or
+    werkzeug's) keeps a valid descriptor that reads EOF, and winds the request down as a
     client disconnection, without logging an error or closing a descriptor number twice.
     Without a socket (Flask's test client) the error reaches the caller.
     """
