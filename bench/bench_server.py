@@ -328,19 +328,22 @@ class RunResult:
         return ordered[max(0, math.ceil(0.99 * len(ordered)) - 1)]  # nearest rank
 
 
-def drive(server: ServedProcess, load: Requests, concurrency: int, seconds: float, min_requests: int
-          ) -> RunResult:
+def drive(server: ServedProcess | list[ServedProcess], load: Requests, concurrency: int,
+          seconds: float, min_requests: int) -> RunResult:
     """`concurrency` client threads, one request at a time each, until both `seconds` and
-    `min_requests` are reached. The mock's answers are checked to be code 0 for their order."""
-    name = server.name  # type: ignore[attr-defined]
+    `min_requests` are reached; with several servers (replicas of one mock), client i talks to
+    server i modulo their number, as a round-robin load balancer spreads connections. The mock's
+    answers are checked to be code 0 for their order."""
+    servers = server if isinstance(server, list) else [server]
+    name = servers[0].name  # type: ignore[attr-defined]
     latencies: list[float] = []
     failures: list[BaseException] = []
     lock = threading.Lock()
     started = time.perf_counter()
     deadline = started + seconds
 
-    def client() -> None:
-        http = Client(server.port)
+    def client(i: int) -> None:
+        http = Client(servers[i % len(servers)].port)
         try:
             while True:
                 with lock:
@@ -359,8 +362,11 @@ def drive(server: ServedProcess, load: Requests, concurrency: int, seconds: floa
         finally:
             http.close()
 
-    cpu0, client0, machine0 = server_cpu(server), time.process_time(), _machine_busy_seconds()
-    threads = [threading.Thread(target=client, daemon=True) for _ in range(concurrency)]
+    def cpu() -> float:
+        return sum(server_cpu(s) for s in servers)
+
+    cpu0, client0, machine0 = cpu(), time.process_time(), _machine_busy_seconds()
+    threads = [threading.Thread(target=client, args=(i,), daemon=True) for i in range(concurrency)]
     for thread in threads:
         thread.start()
     for thread in threads:
@@ -368,7 +374,7 @@ def drive(server: ServedProcess, load: Requests, concurrency: int, seconds: floa
     finished = time.perf_counter()
     if failures:
         raise failures[0]
-    return RunResult(len(latencies), finished - started, latencies, server_cpu(server) - cpu0,
+    return RunResult(len(latencies), finished - started, latencies, cpu() - cpu0,
                      time.process_time() - client0, _machine_busy_seconds() - machine0)
 
 
