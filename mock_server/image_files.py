@@ -95,12 +95,6 @@ class ImageFiles:
                 removed += 1
         return removed
 
-    def size_on_disk(self) -> int:
-        if self.folder is None:
-            with self._lock:
-                return sum(len(v) for v in self._memory.values())
-        return sum(p.stat().st_size for p in self.folder.iterdir() if p.is_file())
-
 
 def _checked(name: str) -> str:
     """A stored name is ours (hex and the suffix): never a path the database could redirect."""

@@ -358,10 +358,6 @@ class DatabaseImages:
         except StoreUnavailable:
             return 0
 
-    def size_on_disk(self) -> int:
-        with self._store._connection() as conn:
-            return conn.execute("SELECT coalesce(sum(octet_length(data)), 0) FROM images").fetchone()[0]
-
 
 def _migrate(conn: psycopg.Connection) -> None:
     conn.execute("CREATE TABLE IF NOT EXISTS idcard_mock_schema (version INTEGER NOT NULL)")
