@@ -202,6 +202,24 @@ def serve(host, port, db, apps, apps_from_file, workers, strict, default_side, a
         listener.close()
 
 
+@main.command("health")
+@click.option("--host", default="127.0.0.1", envvar="IDCARD_MOCK_HOST",
+              help="Where the mock listens (0.0.0.0 and :: mean this host).")
+@click.option("--port", default=8000, type=int, envvar="IDCARD_MOCK_PORT")
+@click.option("--admin-token", envvar="IDCARD_MOCK_ADMIN_TOKEN", default=None,
+              help="Sent when given, so the check also works from another host.")
+@click.option("--timeout", default=3.0, type=click.FloatRange(min=0.1),
+              help="Seconds to wait for the answer.")
+def health_command(host, port, admin_token, timeout) -> None:
+    """Ask a running mock's /_mock/health; exit 0 if it answers ok, 1 otherwise (a container's
+    HEALTHCHECK)."""
+    from mock_server.health_probe import probe
+
+    healthy, line = probe(host, port, admin_token, timeout)
+    click.echo(line, err=not healthy)
+    sys.exit(0 if healthy else 1)
+
+
 def _announcer(kind: str):
     """The start-up lines, in the log's format: text as printed, or one JSON object each (the
     development secret is printed on purpose, so these lines do not go through logsafe)."""

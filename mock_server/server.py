@@ -72,14 +72,14 @@ def bind(host: str, port: int) -> socket.socket:
     return listener
 
 
-def die_with_parent() -> None:
-    """Ask the kernel to SIGKILL this process when the process that forked it dies (Linux);
-    if it died already, go now."""
-    parent = os.getppid()
+def die_with_parent(parent: int) -> None:
+    """Ask the kernel to SIGKILL this process when `parent`, the process that forked it, dies
+    (Linux); if it died already, go now. The parent's PID is given, not guessed: in a container
+    the server is PID 1, the PID an orphan would be handed to elsewhere."""
     if sys.platform.startswith("linux"):
         libc = ctypes.CDLL(None, use_errno=True)
         libc.prctl(_PR_SET_PDEATHSIG, signal.SIGKILL)
-    if os.getppid() != parent or parent == 1:
+    if os.getppid() != parent:
         os._exit(1)
 
 
@@ -106,6 +106,10 @@ class GunicornServer(BaseApplication):
     def load_config(self) -> None:
         for key, value in self._options.items():
             self.cfg.set(key, value)
+        # gunicorn 25 and newer open a control socket, by default one path for every server of the
+        # user (~/.gunicorn/gunicorn.ctl); the mock has no use for it.
+        if "control_socket_disable" in self.cfg.settings:
+            self.cfg.set("control_socket_disable", True)
 
     def load(self):
         return _taking_turns(self._app_factory())
@@ -131,8 +135,8 @@ def _taking_turns(app: Callable[..., Any]) -> Callable[..., Any]:
 
 
 def _post_fork(kind: str) -> Callable[[Arbiter, Any], None]:
-    def post_fork(_server: Arbiter, _worker: Any) -> None:
-        die_with_parent()
+    def post_fork(server: Arbiter, _worker: Any) -> None:
+        die_with_parent(server.pid)
         configure_logging(kind)
 
     return post_fork

@@ -168,3 +168,50 @@ def test_a_port_in_use_is_one_clear_line_and_a_failure_at_once(tmp_path):
     assert len(lines) == 1, result.stderr
     assert f"port {port}" in lines[0] and "--port" in lines[0] and "IDCARD_MOCK_PORT" in lines[0]
     assert took < 5  # no retries
+
+
+def _pid_namespace_available() -> bool:
+    try:
+        return subprocess.run(["unshare", "--user", "--map-root-user", "--pid", "--fork", "true"],
+                              capture_output=True, timeout=10).returncode == 0
+    except (OSError, subprocess.TimeoutExpired):
+        return False
+
+
+@pytest.mark.skipif(not _pid_namespace_available(),
+                    reason="unshare cannot make a PID namespace here (util-linux, user namespaces)")
+def test_a_server_that_is_pid_1_keeps_its_workers(tmp_path):
+    """As in a container, where `idcard-mock serve` is PID 1: its workers' parent is PID 1, which
+    elsewhere means that the parent died; they must stay and serve."""
+    mock = ServedMock(tmp_path / "mock.db")
+    mock.command = ["unshare", "--user", "--map-root-user", "--pid", "--fork", *mock.command]
+    mock.workers = 0  # its children are unshare's grandchildren: counted from the log below
+    mock.start()
+    try:
+        time.sleep(1.5)  # a worker that leaves at once would have been replaced by now, and logged
+        for _ in range(10):
+            assert requests.get(f"{mock.base}/api/oauth2/access_token", params=TOKEN_PARAMS,
+                                timeout=5).json()["code"] == "0"
+        log = mock.log.read_text()
+        assert "exited with code" not in log
+        assert log.count("Booting worker") == 2
+    finally:
+        mock.stop()
+
+
+def test_no_gunicorn_control_socket_is_opened(tmp_path, monkeypatch):
+    """gunicorn's control socket would be one path (~/.gunicorn/gunicorn.ctl, or in
+    XDG_RUNTIME_DIR) for every server of the user; the mock opens none."""
+    home = tmp_path / "home"
+    home.mkdir()
+    monkeypatch.setenv("HOME", str(home))
+    monkeypatch.delenv("XDG_RUNTIME_DIR", raising=False)
+    mock = ServedMock(tmp_path / "mock.db").start()
+    try:
+        assert requests.get(f"{mock.base}/api/oauth2/access_token", params=TOKEN_PARAMS,
+                            timeout=5).json()["code"] == "0"
+        time.sleep(1.5)  # gunicorn opens it a moment after its workers boot
+        assert list(home.iterdir()) == []
+        assert "Control socket" not in mock.log.read_text()
+    finally:
+        mock.stop()
