@@ -123,8 +123,12 @@ def probe(base_url: str) -> tuple[bool, bool]:
 
 
 def _default_pack_dir() -> Path | None:
-    folder = SUITE_DIR.parent / "fixtures"
-    return folder if (folder / "manifest.json").is_file() else None
+    """The pack shipped beside the suite: `idcard_mock_data/fixtures` once installed, the
+    checkout's `fixtures/` otherwise."""
+    for folder in (SUITE_DIR.parent / "idcard_mock_data" / "fixtures", SUITE_DIR.parent / "fixtures"):
+        if (folder / "manifest.json").is_file():
+            return folder
+    return None
 
 
 def resolve(config: pytest.Config) -> Target:

@@ -69,3 +69,22 @@ def test_installed_copy_finds_its_schemas_and_answers(installed, tmp_path):
     assert report["code"] == "0"
     assert report["fixture_answer"] == report["fixture_expected"]
     assert report["dashboard"] == [200, 200, 200]  # its templates and static files are in the wheel
+
+
+def test_installed_contract_command_judges_a_served_mock_with_the_shipped_pack(installed, tmp_path):
+    # What a container or a CI job does: the wheel's `idcard-mock contract` against a running mock,
+    # its card images from the pack the wheel carries.
+    from mock_server.served import ServedMock
+
+    mock = ServedMock(tmp_path / "mock.sqlite3").start()
+    try:
+        run = subprocess.run(
+            [sys.executable, "-c", "from mock_server.cli import main; main()", "contract",
+             "--base-url", mock.base, "--", "-q", "-p", "no:cacheprovider"],
+            cwd=tmp_path, capture_output=True, text=True, timeout=300,
+            env={**os.environ, "PYTHONPATH": str(installed)},
+        )
+    finally:
+        mock.stop()
+    assert run.returncode == 0, run.stdout[-3000:] + run.stderr[-2000:]
+    assert "fixture pack" in run.stdout and " passed" in run.stdout

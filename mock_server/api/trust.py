@@ -48,6 +48,7 @@ def refusal() -> str | None:
     if expected:
         return "the admin surface answers loopback clients and requests that carry the admin token"
     return "the admin surface answers loopback clients only; start the server with --admin-token " \
+        "(or IDCARD_MOCK_ADMIN_TOKEN) " \
         "to reach it from elsewhere"
 
 
