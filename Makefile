@@ -3,7 +3,7 @@ VENV := .venv
 BIN := $(VENV)/bin
 STAMP := $(VENV)/.installed
 
-.PHONY: serve test fuzz bench screenshots clean
+.PHONY: serve test test-container fuzz bench screenshots clean
 
 $(STAMP): pyproject.toml
 	$(PYTHON) -m venv $(VENV)
@@ -18,6 +18,11 @@ test: $(STAMP)
 	$(BIN)/ruff check mock_server tests bench contract_tests scripts
 	$(BIN)/lint-imports
 	$(BIN)/pytest -q
+	@echo "make test: the container image test is left out (it builds the image): make test-container"
+
+# Builds the image from the Containerfile and runs docs/container.md (podman, runc, mmdebstrap; root).
+test-container: $(STAMP)
+	IDCARD_MOCK_CONTAINER_TESTS=1 $(BIN)/pytest -q tests/container
 
 # A long Schemathesis run (>= 5,000 cases, stateful phase included); figures in docs/fuzzing.md.
 fuzz: $(STAMP)

@@ -26,6 +26,8 @@ POSTGRES_MODULES = {
 }
 # Set by CI (.ci/run), where PostgreSQL is installed: its absence fails instead of skipping.
 REQUIRED = "IDCARD_MOCK_REQUIRE_POSTGRES"
+# The container tests build an image and run docs/container.md (minutes): `make test-container`.
+collect_ignore = [] if os.environ.get("IDCARD_MOCK_CONTAINER_TESTS") else ["container"]
 
 
 def pytest_generate_tests(metafunc: pytest.Metafunc) -> None:

@@ -108,3 +108,13 @@ def test_the_build_context_admits_what_it_copies():
             copied.update(shlex.split(rest)[:-1])
     assert copied == admitted
     assert all((ROOT / path).exists() for path in copied)
+
+
+def test_the_container_page_lists_every_variable_of_serve_and_the_images_values():
+    text = (ROOT / "docs" / "container.md").read_text(encoding="utf-8")
+    rows = dict(re.findall(r"^\| `(IDCARD_MOCK_\w+)` \| `([^`]+)` \|", text, re.M))
+    options = {option.envvar: option.opts[0] for option in serve.params if isinstance(option, click.Option)}
+    assert rows == options
+    for name, value in pairs("ENV").items():
+        if name.startswith("IDCARD_MOCK_"):
+            assert re.search(rf"^\| `{name}` \| `[^`]+` \| `{re.escape(value)}`", text, re.M), name
