@@ -107,7 +107,8 @@ class Engine:
             rootfs = CACHE / "bookworm-python.tar"
             if not rootfs.is_file():
                 CACHE.mkdir(parents=True, exist_ok=True)
-                partial = rootfs.with_suffix(".partial")
+                # mmdebstrap picks its output format by the name: this one must end in .tar.
+                partial = CACHE / "bookworm-python.partial.tar"
                 subprocess.run(["mmdebstrap", "--quiet", "--variant=minbase",
                                 "--include=python3,python3-venv", "bookworm", str(partial)],
                                check=True, capture_output=True, timeout=900)
