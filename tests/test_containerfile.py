@@ -29,16 +29,12 @@ def instructions() -> list[tuple[str, str]]:
     return found
 
 
-def pairs(keyword: str, stage: int = -1) -> dict[str, str]:
-    """KEY=VALUE arguments of every `keyword` instruction of one build stage (the last: the image)."""
-    stages: list[list[tuple[str, str]]] = []
-    for name, rest in instructions():
-        if name == "FROM":
-            stages.append([])
-        if stages:
-            stages[-1].append((name, rest))
+def pairs(keyword: str) -> dict[str, str]:
+    """KEY=VALUE arguments of every `keyword` instruction of the last build stage (the image)."""
+    found = instructions()
+    last = max(i for i, (name, _) in enumerate(found) if name == "FROM")
     result = {}
-    for name, rest in stages[stage]:
+    for name, rest in found[last:]:
         if name == keyword:
             result.update(item.split("=", 1) for item in shlex.split(rest))
     return result

@@ -47,9 +47,8 @@ def refusal() -> str | None:
         return None
     if expected:
         return "the admin surface answers loopback clients and requests that carry the admin token"
-    return "the admin surface answers loopback clients only; start the server with --admin-token " \
-        "(or IDCARD_MOCK_ADMIN_TOKEN) " \
-        "to reach it from elsewhere"
+    return ("the admin surface answers loopback clients only; start the server with --admin-token "
+            "(or IDCARD_MOCK_ADMIN_TOKEN) to reach it from elsewhere")
 
 
 def trusted() -> bool:

@@ -86,7 +86,7 @@ def test_the_image_builds_from_the_containerfile_with_the_projects_labels(sessio
     labels = config["Labels"]
     assert labels["org.opencontainers.image.version"] == project["version"]
     assert labels["org.opencontainers.image.source"] == project["urls"]["Source"]
-    assert labels["org.opencontainers.image.licenses"] == "MIT"
+    assert labels["org.opencontainers.image.licenses"] == project["license"]
     assert config["User"] == "idcard-mock"
     # Docker keeps the health check in Config, podman beside it.
     check = config.get("Healthcheck") or image["Healthcheck"]
