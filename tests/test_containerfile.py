@@ -45,8 +45,9 @@ def the(keyword: str) -> str:
     return value
 
 
-def serve_variables() -> set[str]:
-    return {option.envvar for option in serve.params if isinstance(option, click.Option)}
+def serve_variables() -> dict[str, str]:
+    """Each `idcard-mock serve` variable and its option."""
+    return {option.envvar: option.opts[0] for option in serve.params if isinstance(option, click.Option)}
 
 
 def project() -> dict:
@@ -79,7 +80,7 @@ def test_it_serves_as_a_user_of_its_own_on_all_interfaces_with_the_database_on_t
 def test_every_idcard_mock_variable_it_sets_is_an_option_of_the_commands_it_runs():
     health = {option.envvar for option in health_command.params if isinstance(option, click.Option)}
     names = {name for name in pairs("ENV") if name.startswith("IDCARD_MOCK_")}
-    assert names and names <= serve_variables() | health
+    assert names and names <= set(serve_variables()) | health
     assert {"IDCARD_MOCK_HOST", "IDCARD_MOCK_PORT", "IDCARD_MOCK_ADMIN_TOKEN"} <= health
 
 
@@ -109,8 +110,7 @@ def test_the_build_context_admits_what_it_copies():
 def test_the_container_page_lists_every_variable_of_serve_and_the_images_values():
     text = (ROOT / "docs" / "container.md").read_text(encoding="utf-8")
     rows = dict(re.findall(r"^\| `(IDCARD_MOCK_\w+)` \| `([^`]+)` \|", text, re.M))
-    options = {option.envvar: option.opts[0] for option in serve.params if isinstance(option, click.Option)}
-    assert rows == options
+    assert rows == serve_variables()
     for name, value in pairs("ENV").items():
         if name.startswith("IDCARD_MOCK_"):
             assert re.search(rf"^\| `{name}` \| `[^`]+` \| `{re.escape(value)}`", text, re.M), name
